@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the project's scripts. Source it; do not run it.
+#
+# Environment (all optional):
+#   FP_CACHE   cache directory outside the repository (build root, downloads, VM runs)
+#              default: /var/cache/fanotify-fastpath
+#   FP_KERNEL  target kernel: "default" (what trixie's linux-headers-amd64 depends on today),
+#              "backports" (the newest trixie-backports kernel) or an exact version such as
+#              6.12.57+deb13-amd64
+#   FP_MIRROR  Debian mirror URL; default: read from this machine's apt configuration
+#   FP_SECURITY_MIRROR  Debian security mirror URL; default: from apt configuration
+
+FP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FP_CACHE=${FP_CACHE:-/var/cache/fanotify-fastpath}
+FP_BR=${FP_BR:-$FP_CACHE/buildroot-trixie}
+FP_KERNEL=${FP_KERNEL:-default}
+FP_SRC_DIR=/opt/fp-linux-source	# inside the build root
+
+fp_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+fp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# fp_apt_uri SUITE_REGEX: first URIs entry of an apt source whose suites match.
+fp_apt_uri() {
+	local want=$1 f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk -v want="$want" '
+			/^[[:space:]]*$/ { if (uri != "" && suites ~ want) { print uri; exit } uri = ""; suites = ""; next }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { suites = $0 }
+			END { if (uri != "" && suites ~ want) print uri }' "$f"
+	done | head -n 1
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk -v want="$want" '$1 == "deb" && $0 ~ want {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f"
+	done | head -n 1
+}
+
+fp_mirror() {
+	local m=${FP_MIRROR:-}
+	[ -n "$m" ] || m=$(fp_apt_uri '(bookworm|trixie|sid|stable)( |$|-updates)' | head -n 1)
+	[ -n "$m" ] || fp_die "no Debian mirror found in /etc/apt/sources.list*; set FP_MIRROR=<url of a Debian mirror>"
+	echo "${m%/}"
+}
+
+fp_security_mirror() {
+	local m=${FP_SECURITY_MIRROR:-}
+	[ -n "$m" ] || m=$(fp_apt_uri '-security' | head -n 1)
+	echo "${m%/}"
+}
+
+# fp_br_run CMD...: run a shell command inside the build root, with the repository
+# bind-mounted at the same path. A private mount namespace makes the mounts vanish when
+# the command exits, so concurrent runs never interfere and nothing is left mounted.
+fp_br_run() {
+	[ -x "$FP_BR/usr/bin/apt-get" ] || fp_die "build root $FP_BR is not set up: run scripts/setup-buildroot.sh"
+	unshare --mount --propagation private -- /bin/bash -c '
+		set -e
+		br=$1 top=$2; shift 2
+		mkdir -p "$br$top"
+		mount --bind "$top" "$br$top"
+		mount -t proc proc "$br/proc"
+		mount -t tmpfs tmpfs "$br/tmp"
+		exec chroot "$br" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			FP_KVER="${FP_KVER:-}" CI="${CI:-}" \
+			/bin/bash -c "cd \"$top\" && $*"' fp "$FP_BR" "$FP_TOP" "$*"
+}
+
+
+# fp_kver: resolve the target kernel version (e.g. 6.12.57+deb13-amd64) from the build root's
+# package lists: the Depends of the newest linux-headers-amd64 in the selected suite(s).
+fp_kver() {
+	local re ver
+	case "$FP_KERNEL" in
+	default) re=' trixie(-updates|-security)?/' ;;
+	backports) re=' trixie-backports/' ;;
+	*) echo "$FP_KERNEL"; return ;;
+	esac
+	ver=$(fp_br_run "apt-cache madison linux-headers-amd64" | awk -F' [|] ' -v re="$re" '$3 ~ re { print $2 }' |
+		sort -V | tail -n 1)
+	[ -n "$ver" ] || fp_die "could not resolve linux-headers-amd64 for FP_KERNEL=$FP_KERNEL (rerun scripts/setup-buildroot.sh)"
+	fp_br_run "apt-cache show linux-headers-amd64=$ver" | sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\).*/\1/p' | head -n 1
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Set up (or refresh) the Debian trixie build root used to build modules, BPF programs and
+# test binaries for Debian kernels, and install the host tools the VM runner needs.
+# Idempotent: a second run reuses the cache and takes seconds.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || fp_die "must run as root (debootstrap, chroot and apt-get need it)"
+
+# Host tools.
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v cpio >/dev/null || need+=(cpio)
+command -v zstd >/dev/null || need+=(zstd)
+command -v unshare >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+	fp_log "installing host packages: ${need[*]}"
+	apt-get update -qq || fp_die "apt-get update failed on the host; check network and /etc/apt/sources.list*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+		fp_die "could not install host packages ${need[*]}; install them by hand with apt-get"
+fi
+
+mirror=$(fp_mirror)
+secmirror=$(fp_security_mirror)
+mkdir -p "$FP_CACHE"
+
+if [ ! -e "$FP_BR/.fp-debootstrap-done" ]; then
+	fp_log "debootstrap trixie into $FP_BR (about 30 s)"
+	rm -rf "$FP_BR"
+	debootstrap --variant=minbase trixie "$FP_BR" "$mirror" >"$FP_CACHE/debootstrap.log" 2>&1 ||
+		fp_die "debootstrap failed; see $FP_CACHE/debootstrap.log (mirror: $mirror; override with FP_MIRROR)"
+	touch "$FP_BR/.fp-debootstrap-done"
+fi
+
+# apt sources: trixie, its updates, backports and (if the host names one) security.
+{
+	printf 'Types: deb\nURIs: %s\nSuites: trixie trixie-updates trixie-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror"
+	if [ -n "$secmirror" ]; then
+		printf '\nTypes: deb\nURIs: %s\nSuites: trixie-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$secmirror"
+	fi
+} >"$FP_BR/etc/apt/sources.list.d/debian.sources.new"
+if ! cmp -s "$FP_BR/etc/apt/sources.list.d/debian.sources.new" "$FP_BR/etc/apt/sources.list.d/debian.sources" 2>/dev/null; then
+	mv "$FP_BR/etc/apt/sources.list.d/debian.sources.new" "$FP_BR/etc/apt/sources.list.d/debian.sources"
+	rm -f "$FP_BR/etc/apt/sources.list" "$FP_BR/.fp-apt-updated"
+else
+	rm -f "$FP_BR/etc/apt/sources.list.d/debian.sources.new"
+fi
+
+# Refresh package lists at most once a day (kernel security updates move the target).
+if [ -z "$(find "$FP_BR/.fp-apt-updated" -mmin -1440 2>/dev/null)" ]; then
+	fp_log "apt-get update in the build root"
+	fp_br_run "apt-get update -qq" || fp_die "apt-get update failed in the build root (mirror: $mirror)"
+	touch "$FP_BR/.fp-apt-updated"
+fi
+
+tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
+libcap-dev"
+stamp=$(echo "$tools" | md5sum | cut -c1-12)
+if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
+	fp_log "installing the toolchain in the build root (about 1 minute)"
+	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(echo $tools) >/dev/null && apt-get clean" ||
+		fp_die "toolchain install failed in the build root; rerun with a working mirror (FP_MIRROR)"
+	touch "$FP_BR/.fp-tools-$stamp"
+fi
+
+kver=$(fp_kver)
+if [ ! -e "$FP_BR/.fp-kernel-$kver" ]; then
+	fp_log "installing headers and image of kernel $kver"
+	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kver linux-image-$kver >/dev/null && apt-get clean" ||
+		fp_die "could not install linux-headers-$kver / linux-image-$kver in the build root"
+	[ -r "$FP_BR/boot/vmlinuz-$kver" ] || fp_die "vmlinuz-$kver missing in $FP_BR/boot"
+	[ -r "$FP_BR/usr/src/linux-headers-$kver/vmlinux" ] || fp_die "BTF vmlinux missing in linux-headers-$kver"
+	touch "$FP_BR/.fp-kernel-$kver"
+fi
+
+# Pieces of the kernel source we use (never committed): kselftest harness, checkpatch,
+# coccinelle scripts, and fs/notify for reference.
+if [ ! -e "$FP_BR$FP_SRC_DIR/.done" ]; then
+	fp_log "extracting selftest harness, checkpatch and coccinelle from linux-source-6.12 (about 1 minute)"
+	fp_br_run "set -e; rm -rf /tmp/ls && mkdir -p /tmp/ls && cd /tmp/ls && apt-get download -qq linux-source-6.12 &&
+		dpkg-deb --fsys-tarfile linux-source-6.12_*.deb | tar -x --wildcards './usr/src/linux-source-6.12.tar.xz' &&
+		rm -rf $FP_SRC_DIR && mkdir -p $FP_SRC_DIR &&
+		tar -xJf usr/src/linux-source-6.12.tar.xz -C $FP_SRC_DIR --strip-components=1 --wildcards \
+			'linux-source-6.12/scripts/checkpatch.pl' 'linux-source-6.12/scripts/spelling.txt' \
+			'linux-source-6.12/scripts/const_structs.checkpatch' 'linux-source-6.12/scripts/coccicheck' \
+			'linux-source-6.12/scripts/coccinelle/*' 'linux-source-6.12/scripts/kernel-doc' \
+			'linux-source-6.12/tools/testing/selftests/kselftest_harness.h' \
+			'linux-source-6.12/tools/testing/selftests/kselftest.h' \
+			'linux-source-6.12/fs/notify/*' 'linux-source-6.12/include/linux/fsnotify*' \
+			'linux-source-6.12/include/linux/fanotify.h' 'linux-source-6.12/kernel/bpf/bpf_struct_ops.c' \
+			'linux-source-6.12/Documentation/userspace-api/ioctl/ioctl-number.rst' &&
+		touch $FP_SRC_DIR/.done" || fp_die "could not fetch or extract linux-source-6.12"
+fi
+
+fp_log "build root ready: $FP_BR (kernel $kver)"
+echo "$kver"
