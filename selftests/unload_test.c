@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module unload selftests: the core module cannot be unloaded while a handler
+ * module is loaded or while any fanotify group it hooked is alive (even with
+ * nothing attached any more); once the group is gone it unloads cleanly and
+ * loads again. Handler modules cannot be unloaded while attached.
+ * Leaves the core module and fp_test_handler loaded.
+ */
+#define _GNU_SOURCE
+#include "fp_util.h"
+#include "kselftest_harness.h"
+
+#define CORE	"fanotify_fastpath"
+#define TMOD	"fp_test_handler"
+
+static void reload(struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, fp_ensure_loaded(CORE));
+	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
+}
+
+TEST(handler_module_pinned_while_attached)
+{
+	int dev, fan;
+
+	reload(_metadata);
+	dev = fp_open_dev();
+	ASSERT_LE(0, dev);
+	fan = fp_fid_group("/tmp", FAN_CREATE);
+	ASSERT_LE(0, fan);
+	ASSERT_EQ(0, fp_attach(dev, fan, "fptest", NULL));
+	EXPECT_EQ(-EWOULDBLOCK, fp_unload(TMOD));
+	EXPECT_TRUE(fp_module_loaded(TMOD));
+	ASSERT_EQ(0, fp_detach(dev, fan));
+	EXPECT_EQ(0, fp_unload_wait(TMOD, 2000));
+	close(fan);
+	close(dev);
+	reload(_metadata);
+}
+
+TEST(core_pinned_by_handler_modules)
+{
+	reload(_metadata);
+	EXPECT_EQ(-EWOULDBLOCK, fp_unload(CORE));
+	EXPECT_TRUE(fp_module_loaded(CORE));
+}
+
+TEST(core_pinned_by_hooked_group_then_unloads)
+{
+	int dev, fan;
+
+	reload(_metadata);
+	if (fp_module_loaded("fp_test_auto"))
+		ASSERT_EQ(0, fp_unload_wait("fp_test_auto", 2000));
+	dev = fp_open_dev();
+	ASSERT_LE(0, dev);
+	fan = fp_fid_group("/tmp", FAN_CREATE);
+	ASSERT_LE(0, fan);
+	ASSERT_EQ(0, fp_attach(dev, fan, "fptest", NULL));
+	ASSERT_EQ(0, fp_detach(dev, fan));
+	close(dev);
+	/* The group keeps the hook after detach: only its death releases the core. */
+	ASSERT_EQ(0, fp_unload_wait(TMOD, 2000));
+	EXPECT_EQ(-EWOULDBLOCK, fp_unload(CORE));
+	EXPECT_TRUE(fp_module_loaded(CORE));
+	close(fan);
+	EXPECT_EQ(0, fp_unload_wait(CORE, 5000));
+	EXPECT_FALSE(fp_module_loaded(CORE));
+	EXPECT_NE(0, access(FP_DEV, F_OK));
+	EXPECT_NE(0, access(FP_SYSFS, F_OK));
+	reload(_metadata);
+	EXPECT_EQ(0, access(FP_SYSFS "/handlers/fptest", F_OK));
+}
+
+TEST(core_unload_load_cycles)
+{
+	int i;
+
+	reload(_metadata);
+	ASSERT_EQ(0, fp_unload_wait(TMOD, 2000));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, fp_unload_wait(CORE, 5000));
+		ASSERT_EQ(0, fp_load(CORE, NULL));
+	}
+	reload(_metadata);
+}
+
+TEST_HARNESS_MAIN
