@@ -93,6 +93,18 @@ struct fanotify_fastpath_ops {
 int fanotify_fastpath_register(struct fanotify_fastpath_ops *ops);
 void fanotify_fastpath_unregister(struct fanotify_fastpath_ops *ops);
 
+/*
+ * Per-inode tags of one attachment: a u64 per inode, readable and writable from
+ * fp_handler (any context). A tag does not pin its inode and dies with it (it is
+ * backed by an evictable fsnotify mark of a private group), and all tags of an
+ * attachment die with the attachment. The caller must hold a reference on
+ * @inode for the duration of the call (event inodes are held by fsnotify).
+ */
+u64 fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
+			      struct inode *inode);
+int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
+			      struct inode *inode, u64 value);
+
 /* Lets "attach by name" autoload the module that provides handler @name. */
 #define MODULE_ALIAS_FANOTIFY_FASTPATH(name) \
 	MODULE_ALIAS("fanotify-fastpath-" name)
