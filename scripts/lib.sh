@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # variables here are used by the scripts that source this
 # Common settings for the project's scripts. Source it; do not run it.
 #
 # Environment (all optional):
@@ -15,6 +16,7 @@ FP_CACHE=${FP_CACHE:-/var/cache/fanotify-fastpath}
 FP_BR=${FP_BR:-$FP_CACHE/buildroot-trixie}
 FP_KERNEL=${FP_KERNEL:-default}
 FP_SRC_DIR=/opt/fp-linux-source	# inside the build root
+FP_BUILD=$FP_TOP/build			# build outputs (gitignored)
 
 fp_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 fp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -55,13 +57,15 @@ fp_security_mirror() {
 # the command exits, so concurrent runs never interfere and nothing is left mounted.
 fp_br_run() {
 	[ -x "$FP_BR/usr/bin/apt-get" ] || fp_die "build root $FP_BR is not set up: run scripts/setup-buildroot.sh"
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare --mount --propagation private -- /bin/bash -c '
 		set -e
 		br=$1 top=$2; shift 2
-		mkdir -p "$br$top"
-		mount --bind "$top" "$br$top"
 		mount -t proc proc "$br/proc"
 		mount -t tmpfs tmpfs "$br/tmp"
+		# After /tmp: a repository under /tmp (a fresh clone) must stay visible.
+		mkdir -p "$br$top"
+		mount --bind "$top" "$br$top"
 		exec chroot "$br" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			FP_KVER="${FP_KVER:-}" CI="${CI:-}" \
@@ -82,4 +86,40 @@ fp_kver() {
 		sort -V | tail -n 1)
 	[ -n "$ver" ] || fp_die "could not resolve linux-headers-amd64 for FP_KERNEL=$FP_KERNEL (rerun scripts/setup-buildroot.sh)"
 	fp_br_run "apt-cache show linux-headers-amd64=$ver" | sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\).*/\1/p' | head -n 1
+}
+
+# fp_kdir KVER: the kernel headers directory inside the build root.
+fp_kdir() { echo "/usr/src/linux-headers-$1"; }
+
+# fp_resolve_kver: $FP_KVER if set (check.sh exports it), else resolve it from FP_KERNEL.
+fp_resolve_kver() {
+	if [ -n "${FP_KVER:-}" ]; then
+		echo "$FP_KVER"
+	else
+		fp_kver
+	fi
+}
+
+# fp_modules_order DIR: the .ko files (relative to DIR) that the last Kbuild run in DIR built.
+# modules.order names objects (.o), absolutely or relative to DIR depending on the kernel.
+fp_modules_order() {
+	[ -r "$1/modules.order" ] || return 0
+	sed -e 's/\.o$/.ko/' -e "s|^$1/||" -e 's|^\./||' "$1/modules.order"
+}
+
+# fp_check_btf DIR KO...: fail unless every module has a .BTF section (pahole ran). Paths are
+# relative to DIR, which must be inside the repository (the build root sees it there).
+fp_check_btf() {
+	local dir=$1 ko missing
+	shift
+	[ $# -gt 0 ] || return 0
+	for ko in "$@"; do
+		[ -e "$dir/$ko" ] || fp_die "module $dir/$ko is listed in modules.order but was not built"
+	done
+	missing=$(fp_br_run "cd '$dir' && for ko in $*; do readelf -S -W \"\$ko\" | grep -q ' \.BTF ' || echo \"\$ko\"; done") ||
+		fp_die "readelf failed in the build root"
+	if [ -n "$missing" ]; then
+		printf 'error: module without a .BTF section: %s\n' "$missing" >&2
+		fp_die "modules must carry BTF (struct_ops and BPF need it): make sure dwarves (pahole) is installed in the build root and linux-headers ship vmlinux; rerun scripts/setup-buildroot.sh"
+	fi
 }

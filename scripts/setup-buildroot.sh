@@ -25,6 +25,9 @@ fi
 mirror=$(fp_mirror)
 secmirror=$(fp_security_mirror)
 mkdir -p "$FP_CACHE"
+# One setup at a time per cache (concurrent check/lint runs share the build root).
+exec 9>"$FP_CACHE/.setup.lock"
+flock 9
 
 if [ ! -e "$FP_BR/.fp-debootstrap-done" ]; then
 	fp_log "debootstrap trixie into $FP_BR (about 30 s)"
@@ -57,11 +60,11 @@ fi
 
 tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
-libcap-dev"
+libcap-dev shellcheck"
 stamp=$(echo "$tools" | md5sum | cut -c1-12)
 if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
 	fp_log "installing the toolchain in the build root (about 1 minute)"
-	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(echo $tools) >/dev/null && apt-get clean" ||
+	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${tools//$'\n'/ } >/dev/null && apt-get clean" ||
 		fp_die "toolchain install failed in the build root; rerun with a working mirror (FP_MIRROR)"
 	touch "$FP_BR/.fp-tools-$stamp"
 fi

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build everything the VM tests need, inside the build root, for Debian's kernel:
+#   - all modules (core, handlers and, with FP_TEST_MODULES=1, the test modules) against
+#     /usr/src/linux-headers-KVER, and check that each one carries BTF;
+#   - the userspace selftests (selftests/Makefile) into build/selftests.
+# Sets up the build root first unless FP_KVER is already given (scripts/check.sh does that).
+#
+# usage: scripts/build.sh        environment: FP_KERNEL, FP_KVER, FP_CACHE (scripts/lib.sh)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${FP_KVER:-}" ]; then
+	FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
+fi
+kver=$FP_KVER
+kdir=$(fp_kdir "$kver")
+[ -d "$FP_BR$kdir" ] || fp_die "kernel headers $kdir missing in the build root: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
+jobs=$(nproc)
+
+fp_log "building modules for $kver"
+fp_br_run "make -j$jobs modules KDIR=$kdir FP_TEST_MODULES=1" ||
+	fp_die "module build failed for kernel $kver (see the compiler output above)"
+mapfile -t kos < <(fp_modules_order "$FP_TOP")
+[ ${#kos[@]} -gt 0 ] || fp_die "the module build produced no modules (modules.order is empty)"
+fp_check_btf "$FP_TOP" "${kos[@]}"
+fp_log "modules with BTF: ${kos[*]}"
+
+fp_log "building selftests into ${FP_BUILD#"$FP_TOP"/}/selftests"
+fp_br_run "make -C selftests -j$jobs KVER=$kver" ||
+	fp_die "selftest build failed (see the compiler output above)"
+mkdir -p "$FP_BUILD"
+echo "$kver" >"$FP_BUILD/kver"

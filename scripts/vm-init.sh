@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the test VM (busybox sh; scripts/mkinitramfs.sh installs it). Mounts the usual
+# filesystems, loads the project's modules, runs every test with a timeout between markers
+# that scripts/vm-run.sh parses, unloads the modules, prints the kernel log and the taint
+# flags, and powers off. It never stops early: the host must see every result.
+#
+# Markers (one line each, prefixed "### FP-"):
+#   INIT-START, SETUP-FAIL <what>, MODLOAD-END <name> rc=<n>,
+#   TEST-BEGIN <name> <kind>, TEST-END <name> rc=<n> secs=<n> timeout=<0|1>,
+#   UNLOAD-FAIL <name>, DMESG-BEGIN, DMESG-END, TAINTED <n>, ALL-DONE
+# shellcheck disable=SC3045 # busybox sh's read supports -r with IFS as used here
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C
+
+setup_fail() {
+	echo "### FP-SETUP-FAIL $*"
+}
+
+mnt() {
+	mkdir -p "$3"
+	mount -t "$1" "$2" "$3" || setup_fail "mount -t $1 $3"
+}
+
+mnt proc proc /proc
+mnt sysfs sysfs /sys
+mnt devtmpfs devtmpfs /dev
+mnt devpts devpts /dev/pts
+mnt tmpfs tmpfs /dev/shm
+mnt tmpfs tmpfs /tmp
+mnt tmpfs tmpfs /run
+mnt bpf bpf /sys/fs/bpf
+mnt debugfs debugfs /sys/kernel/debug
+mnt tracefs tracefs /sys/kernel/tracing
+mnt cgroup2 cgroup2 /sys/fs/cgroup
+hostname fp-vm
+ln -sf /proc/self/fd /dev/fd
+echo "### FP-INIT-START $(uname -r)"
+
+FP_TEST_TIMEOUT=300
+FP_UNLOAD=1
+# shellcheck source=/dev/null
+. /etc/fp/config
+
+while read -r m; do
+	[ -n "$m" ] || continue
+	modprobe "$m"
+	echo "### FP-MODLOAD-END $m rc=$?"
+done </etc/fp/load
+
+while IFS='	' read -r name kind path; do
+	[ -n "$name" ] || continue
+	echo "### FP-TEST-BEGIN $name $kind"
+	start=$(date +%s)
+	(cd "$(dirname "$path")" && exec timeout -k 10 "$FP_TEST_TIMEOUT" "$path" </dev/null 2>&1)
+	rc=$?
+	secs=$(($(date +%s) - start))
+	to=0
+	[ "$rc" -ge 128 ] && [ "$secs" -ge "$FP_TEST_TIMEOUT" ] && to=1
+	echo "### FP-TEST-END $name rc=$rc secs=$secs timeout=$to"
+done </etc/fp/tests
+
+# Unload every project module still loaded (tests may have loaded more). A module whose last
+# user went away asynchronously can be busy for a moment: retry for up to 10 s.
+if [ "$FP_UNLOAD" = 1 ]; then
+	tries=0
+	while :; do
+		left=''
+		while read -r m; do
+			mm=$(echo "$m" | tr - _)
+			grep -q "^$mm " /proc/modules || continue
+			rmmod "$mm" 2>/dev/null || left="$left $mm"
+		done </etc/fp/modules
+		[ -n "$left" ] || break
+		tries=$((tries + 1))
+		if [ "$tries" -ge 20 ]; then
+			for mm in $left; do
+				rmmod "$mm"
+				echo "### FP-UNLOAD-FAIL $mm refcnt=$(cat "/sys/module/$mm/refcnt" 2>/dev/null)"
+			done
+			break
+		fi
+		sleep 0.5
+	done
+fi
+
+echo "### FP-DMESG-BEGIN"
+dmesg
+echo "### FP-DMESG-END"
+echo "### FP-TAINTED $(cat /proc/sys/kernel/tainted)"
+echo "### FP-ALL-DONE"
+poweroff -f

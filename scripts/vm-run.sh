@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot Debian's kernel in QEMU with the project's modules and run tests in it.
+# See usage() below, or run: scripts/vm-run.sh --help
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<EOF
+usage: scripts/vm-run.sh [options] [TEST...]
+
+Boots /boot/vmlinuz-KVER of the build root in QEMU (TCG; KVM with FP_KVM=1) with an
+initramfs holding busybox, kmod, bash, the project's modules (installed under
+/lib/modules/KVER/extra, depmod'ed, fanotify_fastpath loaded with modprobe) and the built
+selftests (build/selftests, run in alphabetical order). Each TEST given (a program or a
+script, e.g. one of your own) is copied in and run after them, under the same rules.
+
+A test program is judged by kselftest's "# Totals:" line (a program that exits non-zero, or
+prints no Totals line, counts as one failure; exit code 4 without Totals counts as skipped).
+A script is judged by its TAP "ok" / "not ok" lines ("# SKIP" counts as skipped); a script
+that prints none, or exits non-zero without a "not ok", counts as one failure.
+
+The run fails (exit 1) on any failed test, a module that does not load or unload, a VM that
+does not reach the end (crash, panic, hang, timeout), kernel log lines with Oops, WARNING:,
+BUG:, Call Trace, RCU stalls, KASAN, UBSAN, kmemleak, lockdep reports, general protection
+faults or panics, and any taint flag but O (out-of-tree) and E (unsigned module) (and X
+when Debian's kernel logged that it set X for fanotify permission events). Each such
+problem counts as one failure in the closing "N passed, N failed, N skipped" line.
+
+Build first (scripts/build.sh, or make check / make vm-run), so that the modules and tests
+in the tree are built for KVER.
+
+options:
+  --no-default-tests  do not run the project's selftests (they are still copied to /selftests)
+  --bare              no project modules and no project selftests at all (small initramfs)
+  --module FILE.ko    also install FILE.ko and load it after the project's modules (repeatable)
+  --bin PATH          copy PATH of the build root with its libraries, e.g. /usr/sbin/bpftool
+  --file SRC[:DEST]   copy a host file or directory into the guest (default DEST: /data/NAME)
+  --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 300)
+  --append ARGS       extra kernel command line arguments
+  --no-unload         do not unload the modules after the tests
+  --keep              keep the run directory even when the run passed
+  --result-file FILE  write "PASSED FAILED SKIPPED" to FILE and print no closing line
+  -h, --help          this text
+
+environment:
+  FP_KERNEL      default | backports | an exact version (see scripts/lib.sh)
+  FP_KVER        exact kernel version to use (overrides FP_KERNEL)
+  FP_VM_TIMEOUT  whole-run timeout in seconds (default 900)
+  FP_TEST_TIMEOUT per-test timeout in seconds (default 300)
+  FP_KVM=1       use KVM instead of TCG (needs a working /dev/kvm)
+  FP_VM_MEM, FP_VM_SMP  guest memory (default 2G) and CPUs (default 2)
+  FP_VERBOSE=1   also show the guest's kernel log on the console stream
+  FP_CACHE       cache directory (build root), see scripts/lib.sh
+EOF
+}
+
+default_tests=1 bare=0 keep=0 unload=1 result_file='' append=''
+test_timeout=${FP_TEST_TIMEOUT:-300}
+extra_modules=() user_tests=() bins=() files=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-default-tests) default_tests=0 ;;
+	--bare) bare=1 default_tests=0 ;;
+	--module) [ $# -ge 2 ] || fp_die "--module needs a FILE.ko"; extra_modules+=("$2"); shift ;;
+	--bin) [ $# -ge 2 ] || fp_die "--bin needs a PATH"; bins+=("$2"); shift ;;
+	--file) [ $# -ge 2 ] || fp_die "--file needs SRC[:DEST]"; files+=("$2"); shift ;;
+	--timeout) [ $# -ge 2 ] || fp_die "--timeout needs SECS"; test_timeout=$2; shift ;;
+	--append) [ $# -ge 2 ] || fp_die "--append needs ARGS"; append=$2; shift ;;
+	--no-unload) unload=0 ;;
+	--keep) keep=1 ;;
+	--result-file) [ $# -ge 2 ] || fp_die "--result-file needs FILE"; result_file=$2; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; user_tests+=("$@"); break ;;
+	-*) fp_die "unknown option $1 (see --help)" ;;
+	*) user_tests+=("$1") ;;
+	esac
+	shift
+done
+case "$test_timeout" in '' | *[!0-9]*) fp_die "--timeout / FP_TEST_TIMEOUT must be a number of seconds" ;; esac
+vm_timeout=${FP_VM_TIMEOUT:-900}
+case "$vm_timeout" in '' | *[!0-9]*) fp_die "FP_VM_TIMEOUT must be a number of seconds" ;; esac
+
+command -v qemu-system-x86_64 >/dev/null || fp_die "qemu-system-x86_64 not found: run scripts/setup-buildroot.sh (installs qemu-system-x86)"
+kver=$(fp_resolve_kver)
+[ -n "$kver" ] || fp_die "no kernel version resolved; run scripts/setup-buildroot.sh"
+kernel=$FP_BR/boot/vmlinuz-$kver
+[ -r "$kernel" ] || fp_die "$kernel missing: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
+
+# The run directory must be inside the repository: the build root sees the repository only.
+mkdir -p "$FP_BUILD/vm"
+run=$(mktemp -d "$FP_BUILD/vm/run.XXXXXX")
+mk=(--kver "$kver" --out "$run/initramfs.img" --stage "$run/stage" --timeout "$test_timeout")
+[ "$unload" = 1 ] || mk+=(--no-unload)
+
+if [ "$bare" = 0 ]; then
+	mapfile -t kos < <(fp_modules_order "$FP_TOP")
+	[ ${#kos[@]} -gt 0 ] || fp_die "no built modules in $FP_TOP/modules.order: build first (scripts/build.sh)"
+	for ko in "${kos[@]}"; do
+		[ -e "$FP_TOP/$ko" ] || fp_die "$ko is in modules.order but not built: rebuild (scripts/build.sh)"
+		mk+=(--module "$FP_TOP/$ko")
+	done
+	mk+=(--load fanotify_fastpath)
+	[ -d "$FP_BUILD/selftests" ] || fp_die "$FP_BUILD/selftests missing: build the selftests (scripts/build.sh)"
+	if [ "$default_tests" = 1 ]; then
+		mk+=(--selftests "$FP_BUILD/selftests")
+	else
+		# Copied in for the user's tests to use, not run.
+		mkdir -p "$run/selftests-norun"
+		(cd "$FP_BUILD/selftests" && find . -path ./.obj -prune -o -path ./tests.list -prune -o -print | cpio -pdm --quiet "$run/selftests-norun")
+		mk+=(--selftests "$run/selftests-norun")
+	fi
+fi
+mkdir -p "$run/in"
+for m in "${extra_modules[@]}"; do
+	[ -f "$m" ] || fp_die "module $m not found"
+	cp "$m" "$run/in/"
+	mk+=(--module "$run/in/$(basename "$m")" --load "$(basename "$m" .ko)")
+done
+declare -A seen=()
+for t in "${user_tests[@]}"; do
+	[ -f "$t" ] || fp_die "test $t not found"
+	name=$(basename "$t")
+	[ -z "${seen[$name]:-}" ] || fp_die "two tests named $name: rename one"
+	seen[$name]=1
+	mkdir -p "$run/in/tests"
+	cp "$t" "$run/in/tests/$name"
+	mk+=(--test "$name=$run/in/tests/$name")
+done
+for b in "${bins[@]}"; do
+	mk+=(--bin "$b")
+done
+n=0
+for f in "${files[@]}"; do
+	src=${f%%:*}
+	dest=${f#"$src"}
+	dest=${dest#:}
+	[ -e "$src" ] || fp_die "--file $src not found"
+	[ -n "$dest" ] || dest=/data/$(basename "$src")
+	n=$((n + 1))
+	mkdir -p "$run/in/files/$n"
+	cp -a "$src" "$run/in/files/$n/"
+	mk+=(--file "$run/in/files/$n/$(basename "$src")=$dest")
+done
+
+fp_log "building the initramfs in $run"
+fp_br_run "$(printf '%q ' "$FP_TOP/scripts/mkinitramfs.sh" "${mk[@]}")" ||
+	fp_die "initramfs build failed (run directory kept: $run)"
+rm -rf "$run/stage"
+
+if [ "${FP_KVM:-0}" = 1 ]; then
+	[ -w /dev/kvm ] || fp_die "FP_KVM=1 but /dev/kvm is not usable"
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel "tcg,thread=multi" -cpu max)
+fi
+log=$run/console.log
+cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
+fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
+
+# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
+# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "${FP_VM_MEM:-2G}" -smp "${FP_VM_SMP:-2}"
+	-nodefaults -display none -no-reboot -monitor none
+	-chardev "stdio,id=con,logfile=$log,signal=off" -serial chardev:con
+	-kernel "$kernel" -initrd "$run/initramfs.img" -append "$cmdline")
+start=$(date +%s)
+set +e
+timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>"$run/qemu.stderr" |
+	awk -v verbose="${FP_VERBOSE:-0}" '
+		{ sub(/\r$/, "") }
+		/### FP-DMESG-BEGIN/ { hide = (verbose != 1); print "### FP-DMESG-BEGIN (kernel log: see the console log)"; fflush(); next }
+		/### FP-DMESG-END/ { hide = 0 }
+		!hide { print; fflush() }'
+qrc=${PIPESTATUS[0]}
+set -e
+elapsed=$(($(date +%s) - start))
+
+# Parse the console log. Output lines:
+#   TEST <name> <passed> <failed> <skipped> <note>
+#   FAIL <reason>          a problem outside the tests, counted as one failure
+#   KLOG <line>            a kernel log line matching a problem pattern
+#   TAINT <n> / AUXTAINT (Debian's fanotify permission taint message seen) / DONE
+parse() {
+	tr -d '\r' <"$log" | awk '
+	function finish(   p, f, s, note) {
+		if (cur == "") return
+		p = 0; f = 0; s = 0; note = ""
+		if (rc == "unfinished") {
+			f = 1; note = "did not finish (VM died or hung)"
+		} else if (kind == "bin") {
+			if (totals != "") {
+				split(totals, v, " ")
+				p = v[1] + v[3]; f = v[2] + v[4] + v[6]; s = v[5]
+				if (rc != 0 && rc != 4 && f == 0) { f = 1; note = "exit code " rc }
+			} else if (rc == 4) {
+				s = 1; note = "skipped (exit code 4)"
+			} else {
+				f = 1; note = "no kselftest Totals line, exit code " rc
+			}
+		} else {
+			p = tp; f = tf; s = ts
+			if (rc != 0 && rc != 4 && f == 0) { f = 1; note = "exit code " rc }
+			if (p + f + s == 0) {
+				if (rc == 4) { s = 1; note = "skipped (exit code 4)" }
+				else { f = 1; note = "printed no TAP result, exit code " rc }
+			}
+		}
+		if (timedout) { if (f == 0) f = 1; note = "timed out after " secs " s" }
+		if (f > 0 && fails != "") note = note (note == "" ? "" : "; ") fails
+		print "TEST", cur, p, f, s, note
+		cur = ""
+	}
+	/### FP-TEST-BEGIN / {
+		finish()
+		sub(/.*### FP-TEST-BEGIN /, ""); cur = $1; kind = $2
+		totals = ""; tp = tf = ts = 0; rc = "unfinished"; fails = ""; timedout = 0; secs = 0
+		next
+	}
+	/### FP-TEST-END / {
+		line = $0; sub(/.*### FP-TEST-END /, "", line); split(line, w, " ")
+		for (i = 2; i in w; i++) {
+			split(w[i], kv, "=")
+			if (kv[1] == "rc") rc = kv[2] + 0
+			if (kv[1] == "secs") secs = kv[2] + 0
+			if (kv[1] == "timeout") timedout = (kv[2] == "1")
+		}
+		finish(); next
+	}
+	/### FP-INIT-START/ { init = 1; next }
+	/### FP-SETUP-FAIL / { sub(/.*### FP-SETUP-FAIL /, ""); print "FAIL guest setup: " $0; next }
+	/### FP-MODLOAD-END / {
+		sub(/.*### FP-MODLOAD-END /, "")
+		if ($2 != "rc=0") print "FAIL module load: modprobe " $1 " failed (" $2 ")"
+		next
+	}
+	/### FP-UNLOAD-FAIL / { sub(/.*### FP-UNLOAD-FAIL /, ""); print "FAIL module unload: rmmod " $0 " failed"; next }
+	/### FP-TAINTED / { sub(/.*### FP-TAINTED /, ""); print "TAINT", $1 + 0; next }
+	/### FP-ALL-DONE/ { done = 1; next }
+	# Kernel messages (timestamped), from the live console or the dmesg dump.
+	/Using fanotify permission checks may lead to deadlock; tainting kernel/ { print "AUXTAINT" }
+	/\[ *[0-9]+\.[0-9]+\]/ {
+		if ($0 ~ /Oops|WARNING:|BUG:|kernel BUG|Call Trace|rcu_sched self-detected stall|rcu: INFO|KASAN|UBSAN|kmemleak|possible circular locking|general protection fault|Kernel panic/) {
+			k = $0; sub(/^.*\[ *[0-9]+\.[0-9]+\] */, "", k)
+			if (!(k in klog)) { klog[k] = 1; print "KLOG " $0 }
+		}
+		next
+	}
+	cur != "" && kind == "bin" && /# Totals: pass:/ {
+		t = $0; sub(/.*# Totals: /, "", t); gsub(/[a-z]+:/, "", t); totals = t
+		next
+	}
+	cur != "" && /^not ok / { if (kind == "script") tf++; if (length(fails) < 300) fails = fails (fails == "" ? "" : "; ") $0; next }
+	cur != "" && kind == "script" && /^ok / { if (toupper($0) ~ /# *SKIP/) ts++; else tp++; next }
+	END {
+		finish()
+		if (!init) print "FAIL VM: the guest never reached /init"
+		if (done) print "DONE"
+	}'
+}
+mapfile -t results < <(parse)
+
+passed=0 failed=0 skipped=0 reasons=() summary=() klog=() taint='' done=0 other=0 auxtaint=0
+for r in "${results[@]}"; do
+	case "$r" in
+	TEST\ *)
+		read -r _ name p f s note <<<"$r"
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		line=$(printf '%-24s %d passed, %d failed, %d skipped' "$name" "$p" "$f" "$s")
+		if [ "$f" -gt 0 ]; then
+			summary+=("not ok $line${note:+ ($note)}")
+			reasons+=("test $name: $f failed${note:+: $note}")
+		else
+			summary+=("ok     $line${note:+ ($note)}")
+		fi
+		;;
+	FAIL\ *) reasons+=("${r#FAIL }") other=$((other + 1)) ;;
+	KLOG\ *) klog+=("${r#KLOG }") ;;
+	TAINT\ *) taint=${r#TAINT } ;;
+	AUXTAINT) auxtaint=1 ;;
+	DONE) done=1 ;;
+	esac
+done
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	reasons+=("VM: timed out after ${vm_timeout}s (FP_VM_TIMEOUT) before the end marker") other=$((other + 1))
+elif [ "$done" = 0 ]; then
+	reasons+=("VM: no end marker (kernel crash, panic or hang; qemu exit code $qrc)") other=$((other + 1))
+fi
+if [ ${#klog[@]} -gt 0 ]; then
+	reasons+=("kernel log: ${#klog[@]} problem line(s), first: ${klog[0]}") other=$((other + 1))
+fi
+if [ -n "$taint" ]; then
+	letters=PFSRMBUDAWCIOELKXTN	# bit 0 = P ... bit 18 = N, as in Documentation/admin-guide/tainted-kernels.rst
+	# O (out-of-tree) and E (unsigned) are expected for our modules. Debian's kernel also sets
+	# X (aux) with its "Using fanotify permission checks may lead to deadlock" message when a
+	# group asks for permission events: allowed only when that message is in the log.
+	allowed=$((4096 | 8192))
+	[ "$auxtaint" = 0 ] || allowed=$((allowed | 65536))
+	bad=$((taint & ~allowed))
+	bits=''
+	for ((b = 0; b < 32; b++)); do
+		if (((bad >> b) & 1)); then
+			bits+=" bit $b (${letters:b:1})"
+		fi
+	done
+	[ -z "$bits" ] || reasons+=("taint: kernel tainted $taint, not allowed:$bits") other=$((other + 1))
+elif [ "$done" = 1 ]; then
+	reasons+=("taint: the guest printed no taint value") other=$((other + 1))
+fi
+# Each problem outside the tests counts as one failure.
+failed=$((failed + other))
+
+echo
+echo "==== VM run summary (kernel $kver, ${elapsed}s) ===="
+for s in "${summary[@]}"; do echo "$s"; done
+for k in "${klog[@]}"; do echo "kernel: $k"; done
+for r in "${reasons[@]}"; do echo "FAILED: $r"; done
+status=0
+if [ ${#reasons[@]} -gt 0 ]; then
+	status=1
+	[ ! -s "$run/qemu.stderr" ] || { echo "qemu stderr:"; sed 's/^/  /' "$run/qemu.stderr"; }
+	echo "run directory kept (console.log, initramfs.img): $run"
+elif [ "$keep" = 1 ]; then
+	echo "run directory kept (console.log, initramfs.img): $run"
+else
+	rm -rf "$run"
+fi
+if [ -n "$result_file" ]; then
+	echo "$passed $failed $skipped" >"$result_file"
+else
+	echo "$passed passed, $failed failed, $skipped skipped"
+fi
+exit "$status"
