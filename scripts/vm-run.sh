@@ -89,6 +89,9 @@ kernel=$FP_BR/boot/vmlinuz-$kver
 
 # The run directory must be inside the repository: the build root sees the repository only.
 mkdir -p "$FP_BUILD/vm"
+# Keep the 20 newest run directories of failed runs, drop older ones.
+find "$FP_BUILD/vm" -mindepth 1 -maxdepth 1 -name 'run.*' -printf '%T@ %p\n' | sort -rn | tail -n +20 |
+	cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
 run=$(mktemp -d "$FP_BUILD/vm/run.XXXXXX")
 mk=(--kver "$kver" --out "$run/initramfs.img" --stage "$run/stage" --timeout "$test_timeout")
 [ "$unload" = 1 ] || mk+=(--no-unload)

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Self-test of the VM test harness: scripts/vm-run.sh must fail, and name the reason, when
+#   1. a kselftest program fails (selftests/harness/fail_test.c: 1 pass, 1 fail, 1 skip), and
+#   2. a module WARNs (selftests/harness/warn_mod.c warns on load).
+# Both VMs are small (--bare: no project modules or tests) and boot in parallel, one vCPU each.
+# Prints one "ok"/"not ok" line per check; exits 1 if any check fails.
+#
+# usage: scripts/harness-selftest.sh      environment: as scripts/vm-run.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=$(fp_resolve_kver)
+export FP_KVER=$kver
+kdir=$(fp_kdir "$kver")
+out=$FP_BUILD/harness-selftest
+rm -rf "$out"
+mkdir -p "$out"
+
+fp_log "building the harness self-test module and program"
+fp_br_run "make -C $kdir M=$FP_TOP/selftests/harness modules" >"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log" >&2; fp_die "could not build selftests/harness/warn_mod.ko"; }
+fp_check_btf "$FP_TOP/selftests/harness" warn_mod.ko
+fp_br_run "make -C selftests harness" >>"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log" >&2; fp_die "could not build selftests/harness/fail_test"; }
+
+fp_log "booting two VMs (failing test; warning module); logs in ${out#"$FP_TOP"/}"
+export FP_VM_SMP=1 FP_VM_TIMEOUT=${FP_HARNESS_VM_TIMEOUT:-180}
+"$FP_TOP/scripts/vm-run.sh" --bare "$FP_BUILD/selftests/harness/fail_test" >"$out/fail.log" 2>&1 &
+fail_pid=$!
+"$FP_TOP/scripts/vm-run.sh" --bare --module "$FP_TOP/selftests/harness/warn_mod.ko" >"$out/warn.log" 2>&1 &
+warn_pid=$!
+fail_rc=0 warn_rc=0
+wait "$fail_pid" || fail_rc=$?
+wait "$warn_pid" || warn_rc=$?
+
+nok=0
+# expect DESCRIPTION COMMAND...: one TAP-style line per check.
+expect() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+	else
+		echo "not ok - $what"
+		nok=$((nok + 1))
+	fi
+}
+has() { grep -Eq -- "$2" "$out/$1"; }
+hasnt() { ! grep -Eq -- "$2" "$out/$1"; }
+
+expect "failing test: vm-run.sh exits non-zero (exit code $fail_rc)" test "$fail_rc" -ne 0
+expect "failing test: the failed test is named" has fail.log '^FAILED: test fail_test: 1 failed.*not ok [0-9]+ global\.fails_on_purpose'
+expect "failing test: counted as 1 passed, 1 failed, 1 skipped" has fail.log '^1 passed, 1 failed, 1 skipped$'
+expect "failing test: no other failure reason" hasnt fail.log '^FAILED: (kernel log|taint|VM|module|guest)'
+expect "warning module: vm-run.sh exits non-zero (exit code $warn_rc)" test "$warn_rc" -ne 0
+expect "warning module: the kernel WARNING is named" has warn.log '^FAILED: kernel log: .*WARNING:.*warn_mod'
+expect "warning module: the W taint is named" has warn.log '^FAILED: taint: .*bit 9 \(W\)'
+expect "warning module: counted as 0 passed, 2 failed" has warn.log '^0 passed, 2 failed, 0 skipped$'
+
+# The inner runs fail on purpose and keep their run directories: drop them once checked.
+if [ "$nok" -eq 0 ]; then
+	sed -n 's/^run directory kept ([^)]*): //p' "$out/fail.log" "$out/warn.log" |
+		while read -r d; do
+			case "$d" in "$FP_BUILD"/vm/run.*) rm -rf "$d" ;; esac
+		done
+fi
+if [ "$nok" -gt 0 ]; then
+	echo "harness self-test: $nok check(s) failed; vm-run.sh output in $out/fail.log and $out/warn.log"
+	exit 1
+fi
