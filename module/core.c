@@ -280,6 +280,7 @@ int fp_attach(struct fsnotify_group *group, const char *name, const char *args,
 	at->hook.group = group;
 	at->hook.attach_flags = flags;
 	at->handler = h;
+	fp_tag_store_init(&at->tags);
 	atomic_inc(&h->users);
 
 	if (h->ops->fp_init) {
@@ -288,6 +289,7 @@ int fp_attach(struct fsnotify_group *group, const char *name, const char *args,
 			if (ret > 0 || ret < -MAX_ERRNO)
 				ret = -EINVAL;
 			atomic_dec(&h->users);
+			fp_tag_store_destroy(&at->tags);
 			goto out_free_stats;
 		}
 	}
@@ -393,20 +395,57 @@ int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
 	return 0;
 }
 
+/**
+ * fp_tag() - set an inode tag of the attachment of @group
+ * @group: a fanotify group the caller keeps alive
+ * @inode: an inode the caller holds
+ * @value: the tag, not 0
+ *
+ * Return: 0, -ENOENT when nothing is attached, or fanotify_fastpath_tag_set()'s error.
+ */
+int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value)
+{
+	struct fp_attachment *at = NULL;
+	struct fp_group *fg;
+	int ret = -ENOENT;
+
+	mutex_lock(&fp_mutex);
+	fg = fp_group_lookup(group);
+	if (fg)
+		at = rcu_dereference_protected(fg->attachment,
+					       lockdep_is_held(&fp_mutex));
+	if (at)
+		ret = fanotify_fastpath_tag_set(&at->hook, inode, value);
+	mutex_unlock(&fp_mutex);
+	return ret;
+}
+
 static int __init fp_init(void)
 {
 	int ret;
 
-	ret = fp_sysfs_init();
+	ret = fp_tags_init();
 	if (ret)
 		return ret;
+	ret = fp_sysfs_init();
+	if (ret)
+		goto err_tags;
 	ret = fp_ctl_init();
 	if (ret)
 		goto err_sysfs;
+	ret = fp_bpf_init_module();
+	if (ret) {
+		pr_err("cannot register the BPF struct_ops type (module BTF missing?): %d\n", ret);
+		goto err_ctl;
+	}
 	return 0;
 
+err_ctl:
+	fp_ctl_exit();
 err_sysfs:
 	fp_sysfs_exit();
+err_tags:
+	fp_tags_exit();
 	return ret;
 }
 
@@ -420,6 +459,7 @@ static void __exit fp_exit(void)
 	 */
 	WARN_ON(!list_empty(&fp_handlers) || !list_empty(&fp_groups));
 	fp_sysfs_exit();
+	fp_tags_exit();
 	/* Let the last instructions of fp_free_group_priv() finish. */
 	synchronize_rcu_tasks();
 }

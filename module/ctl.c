@@ -147,6 +147,33 @@ static long fp_ioctl_query(void __user *uarg)
 	return 0;
 }
 
+static long fp_ioctl_tag(void __user *uarg)
+{
+	struct fanotify_fastpath_tag t;
+	struct fsnotify_group *group;
+	struct file *file, *target;
+	int ret;
+
+	if (copy_from_user(&t, uarg, sizeof(t)))
+		return -EFAULT;
+	if (t.version != FAN_FP_VERSION)
+		return -EOPNOTSUPP;
+	if (t.flags || !t.value)
+		return -EINVAL;
+	if (!allow_unprivileged && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	target = fget_raw(t.fd);
+	if (!target)
+		return -EBADF;
+	ret = fp_get_group(t.fanotify_fd, &file, &group);
+	if (!ret) {
+		ret = fp_tag(group, file_inode(target), t.value);
+		fput(file);
+	}
+	fput(target);
+	return ret;
+}
+
 static long fp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -158,6 +185,8 @@ static long fp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return fp_ioctl_detach(uarg);
 	case FAN_FP_IOC_QUERY:
 		return fp_ioctl_query(uarg);
+	case FAN_FP_IOC_TAG:
+		return fp_ioctl_tag(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -124,7 +124,7 @@ struct fp_group *fp_group_hook(struct fsnotify_group *group)
  * fp_attachment_free() - end an unpublished attachment
  * @at: attachment no event path can reach any more
  *
- * Context: process context, fp_mutex not held (fp_free may sleep).
+ * Context: process context, may sleep (fp_free, tag marks); fp_mutex may be held.
  */
 void fp_attachment_free(struct fp_attachment *at)
 {
@@ -135,6 +135,7 @@ void fp_attachment_free(struct fp_attachment *at)
 
 	if (h->ops->fp_free)
 		h->ops->fp_free(&at->hook);
+	fp_tag_store_destroy(&at->tags);
 	fp_stats_sum(at, sum);
 	for (i = 0; i < FP_NR_STATS; i++)
 		atomic64_add(sum[i], &h->ended[i]);

@@ -60,6 +60,12 @@ struct fp_handler {
 	atomic64_t ended[FP_NR_STATS];	/* counters of attachments already ended */
 };
 
+/* The inode tags of one attachment (tags.c); fp_tag_lock protects both fields. */
+struct fp_tag_store {
+	struct list_head tags;
+	unsigned int count;
+};
+
 /*
  * struct fp_attachment - one handler attached to one group.
  *
@@ -77,6 +83,7 @@ struct fp_attachment {
 	struct fp_group *fg;
 	struct list_head handler_node;
 	struct fp_stats __percpu *stats;
+	struct fp_tag_store tags;
 	u64 id;
 };
 
@@ -110,6 +117,7 @@ int fp_attach(struct fsnotify_group *group, const char *name, const char *args,
 	      u32 flags);
 int fp_detach(struct fsnotify_group *group);
 int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info);
+int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value);
 bool fp_valid_name(const char *name, size_t size);
 
 /* hook.c */
@@ -117,6 +125,15 @@ struct fsnotify_group *fp_file_group(struct file *file);
 struct fp_group *fp_group_lookup(struct fsnotify_group *group);
 struct fp_group *fp_group_hook(struct fsnotify_group *group);
 void fp_attachment_free(struct fp_attachment *at);
+
+/* tags.c */
+int fp_tags_init(void);
+void fp_tags_exit(void);
+void fp_tag_store_init(struct fp_tag_store *store);
+void fp_tag_store_destroy(struct fp_tag_store *store);
+
+/* bpf.c */
+int fp_bpf_init_module(void);
 
 /* ctl.c */
 int fp_ctl_init(void);

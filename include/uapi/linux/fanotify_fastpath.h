@@ -113,9 +113,30 @@ struct fanotify_fastpath_info {
 	__u64 errors;
 };
 
+/**
+ * struct fanotify_fastpath_tag - set an inode tag of a group's attachment
+ * @version: %FAN_FP_VERSION
+ * @flags: must be 0
+ * @fanotify_fd: a file descriptor of the fanotify group
+ * @fd: a file descriptor of the inode to tag (O_PATH is enough)
+ * @value: the tag, not 0
+ *
+ * Tags are the per-inode state handlers keep (fanotify_fastpath_tag_get()
+ * in the kernel, bpf_fanotify_fastpath_tag_get() in BPF); this lets
+ * userspace seed them, e.g. tag the root of a subtree.
+ */
+struct fanotify_fastpath_tag {
+	__u32 version;
+	__u32 flags;
+	__s32 fanotify_fd;
+	__s32 fd;
+	__u64 value;
+};
+
 #define FAN_FP_IOC_MAGIC	0xFA
 #define FAN_FP_IOC_ATTACH	_IOW(FAN_FP_IOC_MAGIC, 1, struct fanotify_fastpath_args)
 #define FAN_FP_IOC_DETACH	_IOW(FAN_FP_IOC_MAGIC, 2, struct fanotify_fastpath_target)
 #define FAN_FP_IOC_QUERY	_IOWR(FAN_FP_IOC_MAGIC, 3, struct fanotify_fastpath_info)
+#define FAN_FP_IOC_TAG		_IOW(FAN_FP_IOC_MAGIC, 4, struct fanotify_fastpath_tag)
 
 #endif /* _UAPI_LINUX_FANOTIFY_FASTPATH_H */

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanotify fastpath: BPF handlers.
+ *
+ * The core registers struct fanotify_fastpath_ops as a BPF struct_ops type.
+ * Attaching a struct_ops map (its link) registers the map's kernel copy of the
+ * ops as a handler of its name, in the same registry as C handlers;
+ * destroying the link (or the map) unregisters it, which detaches it from
+ * every group before returning, so no event path can reach freed programs.
+ * The map holds a reference on this module while it exists.
+ *
+ * Programs are not sleepable: fp_handler runs under rcu_read_lock().
+ *
+ * kfuncs (for this struct_ops type only):
+ *	bpf_fanotify_data_inode(event)	the event's inode, referenced, or NULL
+ *	bpf_iput(inode)			release it
+ *	bpf_fanotify_fastpath_tag_get(hook, inode)	u64 tag or 0
+ *	bpf_fanotify_fastpath_tag_set(hook, inode, value)	0 or -errno
+ *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
+ */
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/fs.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* Referenced so that the verdict enum is in the module's BTF (vmlinux.h). */
+enum fanotify_fastpath_ret fp_bpf_verdict_type __maybe_unused;
+
+static struct btf *fp_btf;	/* our module's BTF, set by the struct_ops init */
+
+__bpf_kfunc_start_defs();
+
+/**
+ * bpf_fanotify_data_inode() - the inode of an event, referenced
+ * @event: the event passed to fp_handler
+ *
+ * Return: the inode with a reference the program must drop with bpf_iput(),
+ * or NULL when the event has no inode or it is being freed.
+ */
+__bpf_kfunc struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event)
+{
+	struct inode *inode = fsnotify_data_inode(event->data, event->data_type);
+
+	return inode ? igrab(inode) : NULL;
+}
+
+/**
+ * bpf_iput() - drop a reference taken by bpf_fanotify_data_inode()
+ * @inode: the inode
+ *
+ * Never the last reference: fsnotify holds the event's inode for the whole
+ * event, so this does not sleep.
+ */
+__bpf_kfunc void bpf_iput(struct inode *inode)
+{
+	iput(inode);
+}
+
+/**
+ * bpf_fanotify_fastpath_tag_get() - the tag of an inode in this attachment
+ * @hook: the attachment (fp_handler's argument)
+ * @inode: an inode reachable from the event (may be NULL)
+ *
+ * Return: the tag, 0 when none.
+ */
+__bpf_kfunc u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
+					      struct inode *inode)
+{
+	return fanotify_fastpath_tag_get(hook, inode);
+}
+
+/**
+ * bpf_fanotify_fastpath_tag_set() - tag an inode in this attachment
+ * @hook: the attachment (fp_handler's argument)
+ * @inode: an inode reachable from the event (may be NULL)
+ * @value: the tag, not 0
+ *
+ * Return: 0 or a negative errno (see fanotify_fastpath_tag_set()).
+ */
+__bpf_kfunc int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
+					      struct inode *inode, u64 value)
+{
+	return fanotify_fastpath_tag_set(hook, inode, value);
+}
+
+/**
+ * bpf_fanotify_event_name() - copy the event's entry name
+ * @event: the event passed to fp_handler
+ * @buf: destination
+ * @buf__sz: its size
+ *
+ * The entry name is the name in the event's directory for directory events,
+ * else the name of the event's dentry.
+ *
+ * Return: the length copied (without the NUL, truncated to @buf__sz - 1),
+ * -ENOENT when the event has no name, -EINVAL for an empty buffer.
+ */
+__bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
+					char *buf, u32 buf__sz)
+{
+	struct dentry *dentry;
+	const char *name;
+
+	if (!buf__sz)
+		return -EINVAL;
+	if (event->file_name) {
+		name = event->file_name->name;
+	} else {
+		dentry = fsnotify_data_dentry(event->data, event->data_type);
+		if (!dentry) {
+			buf[0] = 0;
+			return -ENOENT;
+		}
+		/* Stable: the event holds the dentry and callers hold i_rwsem or a path. */
+		name = dentry->d_name.name;
+	}
+	return strscpy(buf, name, buf__sz) < 0 ? buf__sz - 1 : strlen(buf);
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(fp_kfunc_ids)
+BTF_ID_FLAGS(func, bpf_fanotify_data_inode, KF_ACQUIRE | KF_RET_NULL | KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_iput, KF_RELEASE)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_get)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set)
+BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(fp_kfunc_ids)
+
+/* Our kfuncs are for programs of our struct_ops type only. */
+static int fp_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	if (!btf_id_set8_contains(&fp_kfunc_ids, kfunc_id))
+		return 0;
+	if (prog->type != BPF_PROG_TYPE_STRUCT_OPS || !fp_btf ||
+	    prog->aux->attach_btf != fp_btf)
+		return -EACCES;
+	return 0;
+}
+
+static const struct btf_kfunc_id_set fp_kfunc_set = {
+	.owner	= THIS_MODULE,
+	.set	= &fp_kfunc_ids,
+	.filter	= fp_kfunc_filter,
+};
+
+static bool fp_bpf_is_valid_access(int off, int size, enum bpf_access_type type,
+				   const struct bpf_prog *prog,
+				   struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+static const struct bpf_func_proto *
+fp_bpf_get_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	return bpf_base_func_proto(func_id, prog);
+}
+
+/* No btf_struct_access: programs may read kernel structs, never write them. */
+static const struct bpf_verifier_ops fp_bpf_verifier_ops = {
+	.get_func_proto	= fp_bpf_get_func_proto,
+	.is_valid_access = fp_bpf_is_valid_access,
+};
+
+static int fp_bpf_init(struct btf *btf)
+{
+	fp_btf = btf;
+	return 0;
+}
+
+static int fp_bpf_check_member(const struct btf_type *t,
+			       const struct btf_member *member,
+			       const struct bpf_prog *prog)
+{
+	/* fp_handler runs under rcu_read_lock(); keep all three non-sleepable. */
+	if (prog->sleepable)
+		return -EINVAL;
+	return 0;
+}
+
+static int fp_bpf_init_member(const struct btf_type *t,
+			      const struct btf_member *member,
+			      void *kdata, const void *udata)
+{
+	const struct fanotify_fastpath_ops *uops = udata;
+	struct fanotify_fastpath_ops *ops = kdata;
+	u32 moff = __btf_member_bit_offset(t, member) / 8;
+
+	switch (moff) {
+	case offsetof(struct fanotify_fastpath_ops, name):
+		if (!fp_valid_name(uops->name, sizeof(uops->name)))
+			return -EINVAL;
+		strscpy(ops->name, uops->name, sizeof(ops->name));
+		return 1;
+	case offsetof(struct fanotify_fastpath_ops, desc):
+		if (strnlen(uops->desc, sizeof(uops->desc)) == sizeof(uops->desc))
+			return -EINVAL;
+		strscpy(ops->desc, uops->desc, sizeof(ops->desc));
+		return 1;
+	case offsetof(struct fanotify_fastpath_ops, flags):
+		if (uops->flags & ~FAN_FP_F_ALL)
+			return -EINVAL;
+		ops->flags = uops->flags;
+		return 1;
+	}
+	/* Function pointers are the programs; any other member must be zero. */
+	return 0;
+}
+
+static int fp_bpf_validate(void *kdata)
+{
+	struct fanotify_fastpath_ops *ops = kdata;
+
+	return ops->fp_handler && ops->name[0] ? 0 : -EINVAL;
+}
+
+static int fp_bpf_reg(void *kdata, struct bpf_link *link)
+{
+	return fp_register(kdata, true);
+}
+
+static void fp_bpf_unreg(void *kdata, struct bpf_link *link)
+{
+	fp_unregister(kdata);
+}
+
+/* CFI stubs: the signatures the BPF trampolines are checked against. */
+static int fp_stub_handler(struct fsnotify_group *group,
+			   struct fanotify_fastpath_hook *hook,
+			   struct fanotify_fastpath_event *event)
+{
+	return FAN_FP_RET_SEND_TO_USERSPACE;
+}
+
+static int fp_stub_init(struct fanotify_fastpath_hook *hook, const char *args)
+{
+	return 0;
+}
+
+static void fp_stub_free(struct fanotify_fastpath_hook *hook)
+{
+}
+
+static struct fanotify_fastpath_ops fp_bpf_cfi_stubs = {
+	.fp_handler	= fp_stub_handler,
+	.fp_init	= fp_stub_init,
+	.fp_free	= fp_stub_free,
+};
+
+static struct bpf_struct_ops fp_bpf_struct_ops = {
+	.verifier_ops	= &fp_bpf_verifier_ops,
+	.init		= fp_bpf_init,
+	.check_member	= fp_bpf_check_member,
+	.init_member	= fp_bpf_init_member,
+	.validate	= fp_bpf_validate,
+	.reg		= fp_bpf_reg,
+	.unreg		= fp_bpf_unreg,
+	.cfi_stubs	= &fp_bpf_cfi_stubs,
+	.name		= "fanotify_fastpath_ops",
+	.owner		= THIS_MODULE,
+};
+
+/**
+ * fp_bpf_init_module() - register the struct_ops type and the kfuncs
+ *
+ * Return: 0 or a negative errno. Both registrations need the module's BTF;
+ * without it (a build without pahole) BPF handlers are unavailable and this
+ * fails with -ENOENT rather than silently registering nothing.
+ */
+int fp_bpf_init_module(void)
+{
+	int ret;
+
+	ret = register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &fp_kfunc_set);
+	if (ret)
+		return ret;
+	ret = register_bpf_struct_ops(&fp_bpf_struct_ops, fanotify_fastpath_ops);
+	if (ret)
+		return ret;
+	/* Registration succeeds without module BTF, but then init never ran. */
+	return fp_btf ? 0 : -ENOENT;
+}

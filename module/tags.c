@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanotify fastpath: per-attachment inode tags.
+ *
+ * A tag is a u64 that a handler keeps for an inode (the subtree handlers tag
+ * the directories of their subtree). Requirements: readable and writable from
+ * the event path (no sleeping), no pinned inodes, gone with the inode, gone
+ * with the attachment, bounded.
+ *
+ * Each tag is an entry of a global RCU hash keyed by (store, inode) and embeds
+ * an fsnotify mark of a private group (mask 0: it never receives events). The
+ * mark is evictable (FSNOTIFY_MARK_FLAG_NO_IREF): it does not pin the inode,
+ * and when the inode is evicted fsnotify destroys it and calls our
+ * freeing_mark, which unhashes the entry. Because attaching a mark may sleep,
+ * a tag set from the event path is hashed at once (so lookups see it
+ * immediately) with a reference on the inode, and a work item attaches the
+ * mark and drops that reference.
+ */
+#include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+static unsigned int tag_max = 65536;
+module_param(tag_max, uint, 0644);
+MODULE_PARM_DESC(tag_max, "Maximum number of inode tags per attachment (default 65536)");
+
+/*
+ * struct fp_tag - one tag.
+ *
+ * Lifetime: created by fanotify_fastpath_tag_set() holding one mark reference
+ * (fsnotify_init_mark's) that belongs to whoever unlinks the entry: @linked is
+ * cleared under fp_tag_lock by exactly one of inode eviction (freeing_mark),
+ * store destruction, or a failed mark attach, and that one drops the reference.
+ * The mark's free_mark frees the entry after an RCU grace period, so lockless
+ * lookups never see freed memory. While @pending, the entry holds a reference
+ * on @inode (taken from the caller's) and is on fp_tag_pending.
+ */
+struct fp_tag {
+	struct fsnotify_mark mark;
+	struct hlist_node hnode;	/* fp_tag_hash, RCU */
+	struct list_head snode;		/* fp_tag_store.tags */
+	struct list_head pnode;		/* fp_tag_pending while pending */
+	struct fp_tag_store *store;
+	struct inode *inode;		/* hash key; a reference only while pending */
+	u64 value;
+	bool linked;			/* fp_tag_lock */
+	struct rcu_head rcu;
+};
+
+static DEFINE_HASHTABLE(fp_tag_hash, 12);
+static DEFINE_SPINLOCK(fp_tag_lock);	/* hash, store lists, pending list, @linked */
+static LIST_HEAD(fp_tag_pending);
+static struct fsnotify_group *fp_tag_group;
+static void fp_tag_workfn(struct work_struct *work);
+static DECLARE_WORK(fp_tag_work, fp_tag_workfn);
+
+static struct fp_tag_store *hook_store(struct fanotify_fastpath_hook *hook)
+{
+	return &container_of(hook, struct fp_attachment, hook)->tags;
+}
+
+static u32 fp_tag_hashfn(struct fp_tag_store *store, struct inode *inode)
+{
+	return hash_ptr(inode, 32) ^ hash_ptr(store, 32);
+}
+
+static struct fp_tag *fp_tag_find(struct fp_tag_store *store, struct inode *inode)
+{
+	struct fp_tag *t;
+
+	hash_for_each_possible_rcu(fp_tag_hash, t, hnode, fp_tag_hashfn(store, inode)) {
+		if (t->inode == inode && t->store == store)
+			return t;
+	}
+	return NULL;
+}
+
+/* Unlink @t; the caller then owns (and must drop) the entry's mark reference. */
+static void fp_tag_unlink(struct fp_tag *t)
+{
+	lockdep_assert_held(&fp_tag_lock);
+	t->linked = false;
+	hash_del_rcu(&t->hnode);
+	list_del(&t->snode);
+	t->store->count--;
+}
+
+/**
+ * fanotify_fastpath_tag_get() - read the tag of an inode
+ * @hook: the attachment
+ * @inode: an inode the caller holds (may be NULL)
+ *
+ * Context: any; typically fp_handler.
+ * Return: the tag, or 0 when the inode has none.
+ */
+u64 fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
+			      struct inode *inode)
+{
+	struct fp_tag *t;
+	u64 value = 0;
+
+	if (!hook || !inode)
+		return 0;
+	rcu_read_lock();
+	t = fp_tag_find(hook_store(hook), inode);
+	if (t)
+		value = READ_ONCE(t->value);
+	rcu_read_unlock();
+	return value;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_get);
+
+/**
+ * fanotify_fastpath_tag_set() - set the tag of an inode
+ * @hook: the attachment
+ * @inode: an inode the caller holds
+ * @value: the tag, not 0
+ *
+ * The tag is visible to fanotify_fastpath_tag_get() as soon as this returns.
+ *
+ * Context: any but hard IRQ; typically fp_handler or fp_init. Does not sleep.
+ * Return: 0, -EINVAL (no inode or @value 0), -ENOSPC (the attachment has
+ * tag_max tags), -ENOMEM.
+ */
+int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
+			      struct inode *inode, u64 value)
+{
+	struct fp_tag_store *store;
+	struct fp_tag *t, *old;
+	int ret = 0;
+
+	if (!hook || !inode || !value)
+		return -EINVAL;
+	store = hook_store(hook);
+
+	rcu_read_lock();
+	old = fp_tag_find(store, inode);
+	if (old)
+		WRITE_ONCE(old->value, value);
+	rcu_read_unlock();
+	if (old)
+		return 0;
+
+	t = kzalloc(sizeof(*t), GFP_NOWAIT | __GFP_NOWARN);
+	if (!t)
+		return -ENOMEM;
+	fsnotify_init_mark(&t->mark, fp_tag_group);
+	t->mark.flags |= FSNOTIFY_MARK_FLAG_NO_IREF;
+	t->store = store;
+	t->inode = inode;
+	t->value = value;
+
+	spin_lock(&fp_tag_lock);
+	old = fp_tag_find(store, inode);
+	if (old) {
+		WRITE_ONCE(old->value, value);
+	} else if (store->count >= READ_ONCE(tag_max)) {
+		ret = -ENOSPC;
+	} else {
+		ihold(inode);
+		t->linked = true;
+		store->count++;
+		list_add(&t->snode, &store->tags);
+		list_add_tail(&t->pnode, &fp_tag_pending);
+		hash_add_rcu(fp_tag_hash, &t->hnode, fp_tag_hashfn(store, inode));
+		t = NULL;
+	}
+	spin_unlock(&fp_tag_lock);
+
+	if (t)	/* never linked: the last reference frees it through free_mark */
+		fsnotify_put_mark(&t->mark);
+	else
+		queue_work(system_unbound_wq, &fp_tag_work);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_set);
+
+/* Attach the marks of pending tags and drop their inode references. */
+static void fp_tag_workfn(struct work_struct *work)
+{
+	struct fp_tag *t, *tmp;
+	LIST_HEAD(batch);
+
+	spin_lock(&fp_tag_lock);
+	list_splice_init(&fp_tag_pending, &batch);
+	spin_unlock(&fp_tag_lock);
+
+	list_for_each_entry_safe(t, tmp, &batch, pnode) {
+		struct inode *inode = t->inode;
+		bool drop = false;
+		int ret;
+
+		list_del(&t->pnode);
+		ret = fsnotify_add_inode_mark(&t->mark, inode, 0);
+		if (ret) {
+			spin_lock(&fp_tag_lock);
+			if (t->linked) {
+				fp_tag_unlink(t);
+				drop = true;
+			}
+			spin_unlock(&fp_tag_lock);
+			pr_debug("tag mark on inode %lu failed: %d\n", inode->i_ino, ret);
+		}
+		if (drop)
+			fsnotify_put_mark(&t->mark);
+		iput(inode);
+	}
+}
+
+/**
+ * fp_tag_store_init() - initialise the tags of a new attachment
+ * @store: the store
+ */
+void fp_tag_store_init(struct fp_tag_store *store)
+{
+	INIT_LIST_HEAD(&store->tags);
+	store->count = 0;
+}
+
+/**
+ * fp_tag_store_destroy() - drop every tag of an ended attachment
+ * @store: the store; no fp_handler can run on its attachment any more
+ *
+ * Context: process context, may sleep.
+ */
+void fp_tag_store_destroy(struct fp_tag_store *store)
+{
+	struct fp_tag *t, *tmp;
+	LIST_HEAD(doomed);
+
+	/* Pending tags hold inode references and are not attached yet. */
+	flush_work(&fp_tag_work);
+
+	spin_lock(&fp_tag_lock);
+	list_for_each_entry_safe(t, tmp, &store->tags, snode) {
+		fp_tag_unlink(t);
+		list_add(&t->snode, &doomed);
+	}
+	spin_unlock(&fp_tag_lock);
+
+	list_for_each_entry_safe(t, tmp, &doomed, snode) {
+		fsnotify_destroy_mark(&t->mark, fp_tag_group);
+		fsnotify_put_mark(&t->mark);
+	}
+}
+
+/* The inode is being evicted (or the mark destroyed): unhash the tag. */
+static void fp_tag_freeing_mark(struct fsnotify_mark *mark,
+				struct fsnotify_group *group)
+{
+	struct fp_tag *t = container_of(mark, struct fp_tag, mark);
+	bool drop = false;
+
+	spin_lock(&fp_tag_lock);
+	if (t->linked) {
+		fp_tag_unlink(t);
+		drop = true;
+	}
+	spin_unlock(&fp_tag_lock);
+	/* The destroyer holds its own reference: this is never the last one. */
+	if (drop)
+		fsnotify_put_mark(mark);
+}
+
+static void fp_tag_free_mark(struct fsnotify_mark *mark)
+{
+	kfree_rcu(container_of(mark, struct fp_tag, mark), rcu);
+}
+
+/* Tag marks have an empty mask; this is never called. */
+static int fp_tag_handle_inode_event(struct fsnotify_mark *mark, u32 mask,
+				     struct inode *inode, struct inode *dir,
+				     const struct qstr *name, u32 cookie)
+{
+	return 0;
+}
+
+static const struct fsnotify_ops fp_tag_fsn_ops = {
+	.handle_inode_event	= fp_tag_handle_inode_event,
+	.freeing_mark		= fp_tag_freeing_mark,
+	.free_mark		= fp_tag_free_mark,
+};
+
+int fp_tags_init(void)
+{
+	fp_tag_group = fsnotify_alloc_group(&fp_tag_fsn_ops, FSNOTIFY_GROUP_DUPS);
+	return PTR_ERR_OR_ZERO(fp_tag_group);
+}
+
+void fp_tags_exit(void)
+{
+	flush_work(&fp_tag_work);
+	/* Marks destroyed by evictions and stores are freed by the mark reaper. */
+	fsnotify_wait_marks_destroyed();
+	fsnotify_put_group(fp_tag_group);
+	rcu_barrier();
+}
