@@ -10,8 +10,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kver=$(fp_resolve_kver)
-export FP_KVER=$kver
+if [ -z "${FP_KVER:-}" ]; then
+	FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
+fi
+export FP_KVER
+kver=$FP_KVER
 kdir=$(fp_kdir "$kver")
 out=$FP_BUILD/harness-selftest
 rm -rf "$out"

@@ -63,6 +63,8 @@ fp_br_run() {
 		br=$1 top=$2; shift 2
 		mount -t proc proc "$br/proc"
 		mount -t tmpfs tmpfs "$br/tmp"
+		mkdir -p "$br/dev/pts"
+		mount -t devpts -o newinstance devpts "$br/dev/pts" 2>/dev/null || true	# apt wants a pty
 		# After /tmp: a repository under /tmp (a fresh clone) must stay visible.
 		mkdir -p "$br$top"
 		mount --bind "$top" "$br$top"

@@ -60,7 +60,7 @@ fi
 
 tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
-libcap-dev shellcheck"
+libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib"
 stamp=$(echo "$tools" | md5sum | cut -c1-12)
 if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
 	fp_log "installing the toolchain in the build root (about 1 minute)"
