@@ -98,6 +98,8 @@ int fp_register(struct fanotify_fastpath_ops *ops, bool is_bpf)
 		return -ENOMEM;
 	h->ops = ops;
 	h->is_bpf = is_bpf;
+	/* A BPF map's copy holds the BPF_MODULE_OWNER marker there, not a module. */
+	h->owner = is_bpf ? NULL : ops->owner;
 	INIT_LIST_HEAD(&h->attachments);
 
 	mutex_lock(&fp_mutex);
@@ -266,7 +268,7 @@ int fp_attach(struct fsnotify_group *group, const char *name, const char *args,
 	    !(flags & FAN_FP_ATTACH_REPLACE))
 		goto out_unlock;
 	ret = -ENOENT;
-	if (!try_module_get(h->ops->owner))
+	if (!try_module_get(h->owner))
 		goto out_unlock;
 
 	ret = -ENOMEM;
@@ -322,7 +324,7 @@ out_free_stats:
 out_free_at:
 	kfree(at);
 out_put:
-	module_put(h->ops->owner);
+	module_put(h->owner);
 out_unlock:
 	mutex_unlock(&fp_mutex);
 	return ret;

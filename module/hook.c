@@ -129,7 +129,7 @@ struct fp_group *fp_group_hook(struct fsnotify_group *group)
 void fp_attachment_free(struct fp_attachment *at)
 {
 	struct fp_handler *h = at->handler;
-	struct module *owner = h->ops->owner;
+	struct module *owner = h->owner;
 	u64 sum[FP_NR_STATS];
 	int i;
 

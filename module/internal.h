@@ -52,6 +52,7 @@ struct fp_stats {
 struct fp_handler {
 	struct list_head list;
 	struct fanotify_fastpath_ops *ops;
+	struct module *owner;		/* pinned per attachment; NULL for BPF */
 	struct list_head attachments;	/* fp_attachment.handler_node, fp_mutex */
 	atomic_t users;
 	bool dying;			/* fp_mutex */

@@ -53,7 +53,7 @@ static ssize_t type_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t module_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	struct module *owner = to_handler(kobj)->ops->owner;
+	struct module *owner = to_handler(kobj)->owner;
 
 	return sysfs_emit(buf, "%s\n", owner ? module_name(owner) : "-");
 }
