@@ -17,6 +17,7 @@
  *	bpf_fanotify_fastpath_tag_get(hook, inode)	u64 tag or 0
  *	bpf_fanotify_fastpath_tag_set(hook, inode, value)	0 or -errno
  *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
+ *	bpf_fanotify_event_dir(event)	the event's directory (not referenced) or NULL
  */
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
@@ -121,6 +122,19 @@ __bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
 	return strscpy(buf, name, buf__sz) < 0 ? buf__sz - 1 : strlen(buf);
 }
 
+/**
+ * bpf_fanotify_event_dir() - the directory an event happened in
+ * @event: the event passed to fp_handler
+ *
+ * See fanotify_fastpath_event_dir(). Not referenced: valid during fp_handler.
+ *
+ * Return: the directory inode or NULL.
+ */
+__bpf_kfunc struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event)
+{
+	return fanotify_fastpath_event_dir(event);
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(fp_kfunc_ids)
@@ -129,6 +143,7 @@ BTF_ID_FLAGS(func, bpf_iput, KF_RELEASE)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_get)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_KFUNCS_END(fp_kfunc_ids)
 
 /* Our kfuncs are for programs of our struct_ops type only. */

@@ -146,6 +146,30 @@ void fp_attachment_free(struct fp_attachment *at)
 	module_put(owner);
 }
 
+/**
+ * fanotify_fastpath_event_dir() - the directory an event happened in
+ * @event: the event passed to fp_handler
+ *
+ * @event->dir when fsnotify passed one (directory-entry events and groups that
+ * report directory fids), else the parent of the event's dentry (e.g. open or
+ * close events of a group reporting file descriptors), else NULL.
+ *
+ * Context: fp_handler (the event pins the dentry, which pins its parent).
+ * Return: the directory inode, not referenced, or NULL.
+ */
+struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *event)
+{
+	struct dentry *dentry;
+
+	if (event->dir)
+		return event->dir;
+	dentry = fsnotify_data_dentry(event->data, event->data_type);
+	if (!dentry || IS_ROOT(dentry))
+		return NULL;
+	return d_inode(READ_ONCE(dentry->d_parent));
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
+
 /*
  * fanotify_group_event_mask() of fs/notify/fanotify/fanotify.c (static there),
  * rebuilt from public helpers: the event mask fanotify would report to this

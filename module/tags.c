@@ -125,7 +125,7 @@ EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_get);
  *
  * Context: any but hard IRQ; typically fp_handler or fp_init. Does not sleep.
  * Return: 0, -EINVAL (no inode or @value 0), -ENOSPC (the attachment has
- * tag_max tags), -ENOMEM.
+ * tag_max tags), -ENOENT (the inode is being evicted), -ENOMEM.
  */
 int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 			      struct inode *inode, u64 value)
@@ -161,8 +161,9 @@ int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 		WRITE_ONCE(old->value, value);
 	} else if (store->count >= READ_ONCE(tag_max)) {
 		ret = -ENOSPC;
+	} else if (!igrab(inode)) {
+		ret = -ENOENT;	/* being evicted */
 	} else {
-		ihold(inode);
 		t->linked = true;
 		store->count++;
 		list_add(&t->snode, &store->tags);

@@ -93,6 +93,8 @@ struct fanotify_fastpath_ops {
 int fanotify_fastpath_register(struct fanotify_fastpath_ops *ops);
 void fanotify_fastpath_unregister(struct fanotify_fastpath_ops *ops);
 
+struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *event);
+
 /*
  * Per-inode tags of one attachment: a u64 per inode, readable and writable from
  * fp_handler (any context). A tag does not pin its inode and dies with it (it is

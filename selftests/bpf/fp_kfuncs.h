@@ -16,4 +16,6 @@ extern int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 extern int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
 				   char *buf, __u32 buf__sz) __ksym;
 
+extern struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event) __ksym;
+
 #endif /* FP_KFUNCS_H */
