@@ -4,6 +4,8 @@
 #   1. a kselftest program fails (selftests/harness/fail_test.c: 1 pass, 1 fail, 1 skip), and
 #   2. a module WARNs (selftests/harness/warn_mod.c warns on load).
 # Both VMs are small (--bare: no project modules or tests) and boot in parallel, one vCPU each.
+# Before that, vm-run.sh --reparse judges the canned console logs of selftests/harness/logs/
+# (crash mid-test, TAP scripts, skips, Debian's aux taint, oops) without booting.
 # Prints one "ok"/"not ok" line per check; exits 1 if any check fails.
 #
 # usage: scripts/harness-selftest.sh      environment: as scripts/vm-run.sh
@@ -27,6 +29,17 @@ fp_check_btf "$FP_TOP/selftests/harness" warn_mod.ko
 fp_br_run "make -C selftests harness" >>"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log" >&2; fp_die "could not build selftests/harness/fail_test"; }
 
+# Console log parsing, no VM: every selftests/harness/logs/CASE/console.log must be judged as
+# CASE/expect says ("EXIT PASSED FAILED SKIPPED").
+parse_results=()
+for case_dir in "$FP_TOP"/selftests/harness/logs/*/; do
+	case_name=$(basename "$case_dir")
+	rc=0
+	"$FP_TOP/scripts/vm-run.sh" --reparse "$case_dir" --result-file "$out/$case_name.result" \
+		>"$out/$case_name.log" 2>&1 || rc=$?
+	parse_results+=("$case_name|$(cat "$case_dir/expect")|$rc $(cat "$out/$case_name.result" 2>/dev/null)")
+done
+
 fp_log "booting two VMs (failing test; warning module); logs in ${out#"$FP_TOP"/}"
 export FP_VM_SMP=1 FP_VM_TIMEOUT=${FP_HARNESS_VM_TIMEOUT:-180}
 "$FP_TOP/scripts/vm-run.sh" --bare "$FP_BUILD/selftests/harness/fail_test" >"$out/fail.log" 2>&1 &
@@ -38,7 +51,7 @@ wait "$fail_pid" || fail_rc=$?
 wait "$warn_pid" || warn_rc=$?
 
 nok=0
-# expect DESCRIPTION COMMAND...: one TAP-style line per check.
+# expect DESCRIPTION COMMAND...: one line per check.
 expect() {
 	local what=$1
 	shift
@@ -52,6 +65,11 @@ expect() {
 has() { grep -Eq -- "$2" "$out/$1"; }
 hasnt() { ! grep -Eq -- "$2" "$out/$1"; }
 
+for r in "${parse_results[@]}"; do
+	IFS='|' read -r case_name want got <<<"$r"
+	expect "console log '$case_name' judged as '$want' (exit passed failed skipped), got '$got'" \
+		test "$want" = "$got"
+done
 expect "failing test: vm-run.sh exits non-zero (exit code $fail_rc)" test "$fail_rc" -ne 0
 expect "failing test: the failed test is named" has fail.log '^FAILED: test fail_test: 1 failed.*not ok [0-9]+ global\.fails_on_purpose'
 expect "failing test: counted as 1 passed, 1 failed, 1 skipped" has fail.log '^1 passed, 1 failed, 1 skipped$'

@@ -14,13 +14,13 @@
 #   --test NAME=FILE   copy FILE into the guest and run it as test NAME (repeatable, in order)
 #   --bin PATH         copy a program of the build root with its shared libraries (repeatable)
 #   --file SRC=DEST    copy SRC to DEST in the guest (repeatable)
-#   --timeout SECS     per-test timeout (default 300)
+#   --timeout SECS     per-test timeout (default 180)
 #   --no-unload        do not unload the project's modules after the tests
 set -euo pipefail
 
 die() { printf 'mkinitramfs: error: %s\n' "$*" >&2; exit 1; }
 
-kver='' out='' stage='' timeout=300 unload=1 selftests=''
+kver='' out='' stage='' timeout=180 unload=1 selftests=''
 modules=() loads=() tests=() bins=() files=()
 while [ $# -gt 0 ]; do
 	case "$1" in

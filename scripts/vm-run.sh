@@ -18,7 +18,8 @@ script, e.g. one of your own) is copied in and run after them, under the same ru
 A test program is judged by kselftest's "# Totals:" line (a program that exits non-zero, or
 prints no Totals line, counts as one failure; exit code 4 without Totals counts as skipped).
 A script is judged by its TAP "ok" / "not ok" lines ("# SKIP" counts as skipped); a script
-that prints none, or exits non-zero without a "not ok", counts as one failure.
+that prints none, or exits non-zero without a "not ok", counts as one failure. Once the
+kernel has oopsed (taint D), the remaining tests are not run and count as failed.
 
 The run fails (exit 1) on any failed test, a module that does not load or unload, a VM that
 does not reach the end (crash, panic, hang, timeout), kernel log lines with Oops, WARNING:,
@@ -36,18 +37,19 @@ options:
   --module FILE.ko    also install FILE.ko and load it after the project's modules (repeatable)
   --bin PATH          copy PATH of the build root with its libraries, e.g. /usr/sbin/bpftool
   --file SRC[:DEST]   copy a host file or directory into the guest (default DEST: /data/NAME)
-  --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 300)
+  --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 180)
   --append ARGS       extra kernel command line arguments
   --no-unload         do not unload the modules after the tests
   --keep              keep the run directory even when the run passed
   --result-file FILE  write "PASSED FAILED SKIPPED" to FILE and print no closing line
+  --reparse RUN_DIR   judge the console.log of a kept run again, without booting
   -h, --help          this text
 
 environment:
   FP_KERNEL      default | backports | an exact version (see scripts/lib.sh)
   FP_KVER        exact kernel version to use (overrides FP_KERNEL)
   FP_VM_TIMEOUT  whole-run timeout in seconds (default 900)
-  FP_TEST_TIMEOUT per-test timeout in seconds (default 300)
+  FP_TEST_TIMEOUT per-test timeout in seconds (default 180)
   FP_KVM=1       use KVM instead of TCG (needs a working /dev/kvm)
   FP_VM_MEM, FP_VM_SMP  guest memory (default 2G) and CPUs (default 2)
   FP_VERBOSE=1   also show the guest's kernel log on the console stream
@@ -55,8 +57,8 @@ environment:
 EOF
 }
 
-default_tests=1 bare=0 keep=0 unload=1 result_file='' append=''
-test_timeout=${FP_TEST_TIMEOUT:-300}
+default_tests=1 bare=0 keep=0 unload=1 result_file='' append='' reparse=''
+test_timeout=${FP_TEST_TIMEOUT:-180}
 extra_modules=() user_tests=() bins=() files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -70,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--no-unload) unload=0 ;;
 	--keep) keep=1 ;;
 	--result-file) [ $# -ge 2 ] || fp_die "--result-file needs FILE"; result_file=$2; shift ;;
+	--reparse) [ $# -ge 2 ] || fp_die "--reparse needs RUN_DIR"; reparse=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; user_tests+=("$@"); break ;;
 	-*) fp_die "unknown option $1 (see --help)" ;;
@@ -81,103 +84,117 @@ case "$test_timeout" in '' | *[!0-9]*) fp_die "--timeout / FP_TEST_TIMEOUT must 
 vm_timeout=${FP_VM_TIMEOUT:-900}
 case "$vm_timeout" in '' | *[!0-9]*) fp_die "FP_VM_TIMEOUT must be a number of seconds" ;; esac
 
-command -v qemu-system-x86_64 >/dev/null || fp_die "qemu-system-x86_64 not found: run scripts/setup-buildroot.sh (installs qemu-system-x86)"
-kver=$(fp_resolve_kver)
-[ -n "$kver" ] || fp_die "no kernel version resolved; run scripts/setup-buildroot.sh"
-kernel=$FP_BR/boot/vmlinuz-$kver
-[ -r "$kernel" ] || fp_die "$kernel missing: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
+# boot: build the initramfs in a new run directory and boot it; sets kver, run, log, qrc, elapsed.
+boot() {
+	command -v qemu-system-x86_64 >/dev/null || fp_die "qemu-system-x86_64 not found: run scripts/setup-buildroot.sh (installs qemu-system-x86)"
+	kver=$(fp_resolve_kver)
+	[ -n "$kver" ] || fp_die "no kernel version resolved; run scripts/setup-buildroot.sh"
+	kernel=$FP_BR/boot/vmlinuz-$kver
+	[ -r "$kernel" ] || fp_die "$kernel missing: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
 
-# The run directory must be inside the repository: the build root sees the repository only.
-mkdir -p "$FP_BUILD/vm"
-# Keep the 20 newest run directories of failed runs, drop older ones.
-find "$FP_BUILD/vm" -mindepth 1 -maxdepth 1 -name 'run.*' -printf '%T@ %p\n' | sort -rn | tail -n +20 |
-	cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
-run=$(mktemp -d "$FP_BUILD/vm/run.XXXXXX")
-mk=(--kver "$kver" --out "$run/initramfs.img" --stage "$run/stage" --timeout "$test_timeout")
-[ "$unload" = 1 ] || mk+=(--no-unload)
+	# The run directory must be inside the repository: the build root sees the repository only.
+	mkdir -p "$FP_BUILD/vm"
+	# Keep the 20 newest run directories of failed runs, drop older ones.
+	find "$FP_BUILD/vm" -mindepth 1 -maxdepth 1 -name 'run.*' -printf '%T@ %p\n' | sort -rn | tail -n +20 |
+		cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
+	run=$(mktemp -d "$FP_BUILD/vm/run.XXXXXX")
+	mk=(--kver "$kver" --out "$run/initramfs.img" --stage "$run/stage" --timeout "$test_timeout")
+	[ "$unload" = 1 ] || mk+=(--no-unload)
 
-if [ "$bare" = 0 ]; then
-	mapfile -t kos < <(fp_modules_order "$FP_TOP")
-	[ ${#kos[@]} -gt 0 ] || fp_die "no built modules in $FP_TOP/modules.order: build first (scripts/build.sh)"
-	for ko in "${kos[@]}"; do
-		[ -e "$FP_TOP/$ko" ] || fp_die "$ko is in modules.order but not built: rebuild (scripts/build.sh)"
-		mk+=(--module "$FP_TOP/$ko")
-	done
-	mk+=(--load fanotify_fastpath)
-	[ -d "$FP_BUILD/selftests" ] || fp_die "$FP_BUILD/selftests missing: build the selftests (scripts/build.sh)"
-	if [ "$default_tests" = 1 ]; then
-		mk+=(--selftests "$FP_BUILD/selftests")
-	else
-		# Copied in for the user's tests to use, not run.
-		mkdir -p "$run/selftests-norun"
-		(cd "$FP_BUILD/selftests" && find . -path ./.obj -prune -o -path ./tests.list -prune -o -print | cpio -pdm --quiet "$run/selftests-norun")
-		mk+=(--selftests "$run/selftests-norun")
+	if [ "$bare" = 0 ]; then
+		mapfile -t kos < <(fp_modules_order "$FP_TOP")
+		[ ${#kos[@]} -gt 0 ] || fp_die "no built modules in $FP_TOP/modules.order: build first (scripts/build.sh)"
+		for ko in "${kos[@]}"; do
+			[ -e "$FP_TOP/$ko" ] || fp_die "$ko is in modules.order but not built: rebuild (scripts/build.sh)"
+			mk+=(--module "$FP_TOP/$ko")
+		done
+		mk+=(--load fanotify_fastpath)
+		[ -d "$FP_BUILD/selftests" ] || fp_die "$FP_BUILD/selftests missing: build the selftests (scripts/build.sh)"
+		if [ "$default_tests" = 1 ]; then
+			mk+=(--selftests "$FP_BUILD/selftests")
+		else
+			# Copied in for the user's tests to use, not run.
+			mkdir -p "$run/selftests-norun"
+			(cd "$FP_BUILD/selftests" && find . -path ./.obj -prune -o -path ./tests.list -prune -o -print | cpio -pdm --quiet "$run/selftests-norun")
+			mk+=(--selftests "$run/selftests-norun")
+		fi
 	fi
-fi
-mkdir -p "$run/in"
-for m in "${extra_modules[@]}"; do
-	[ -f "$m" ] || fp_die "module $m not found"
-	cp "$m" "$run/in/"
-	mk+=(--module "$run/in/$(basename "$m")" --load "$(basename "$m" .ko)")
-done
-declare -A seen=()
-for t in "${user_tests[@]}"; do
-	[ -f "$t" ] || fp_die "test $t not found"
-	name=$(basename "$t")
-	[ -z "${seen[$name]:-}" ] || fp_die "two tests named $name: rename one"
-	seen[$name]=1
-	mkdir -p "$run/in/tests"
-	cp "$t" "$run/in/tests/$name"
-	mk+=(--test "$name=$run/in/tests/$name")
-done
-for b in "${bins[@]}"; do
-	mk+=(--bin "$b")
-done
-n=0
-for f in "${files[@]}"; do
-	src=${f%%:*}
-	dest=${f#"$src"}
-	dest=${dest#:}
-	[ -e "$src" ] || fp_die "--file $src not found"
-	[ -n "$dest" ] || dest=/data/$(basename "$src")
-	n=$((n + 1))
-	mkdir -p "$run/in/files/$n"
-	cp -a "$src" "$run/in/files/$n/"
-	mk+=(--file "$run/in/files/$n/$(basename "$src")=$dest")
-done
+	mkdir -p "$run/in"
+	for m in "${extra_modules[@]}"; do
+		[ -f "$m" ] || fp_die "module $m not found"
+		cp "$m" "$run/in/"
+		mk+=(--module "$run/in/$(basename "$m")" --load "$(basename "$m" .ko)")
+	done
+	declare -A seen=()
+	for t in "${user_tests[@]}"; do
+		[ -f "$t" ] || fp_die "test $t not found"
+		name=$(basename "$t")
+		[ -z "${seen[$name]:-}" ] || fp_die "two tests named $name: rename one"
+		seen[$name]=1
+		mkdir -p "$run/in/tests"
+		cp "$t" "$run/in/tests/$name"
+		mk+=(--test "$name=$run/in/tests/$name")
+	done
+	for b in "${bins[@]}"; do
+		mk+=(--bin "$b")
+	done
+	n=0
+	for f in "${files[@]}"; do
+		src=${f%%:*}
+		dest=${f#"$src"}
+		dest=${dest#:}
+		[ -e "$src" ] || fp_die "--file $src not found"
+		[ -n "$dest" ] || dest=/data/$(basename "$src")
+		n=$((n + 1))
+		mkdir -p "$run/in/files/$n"
+		cp -a "$src" "$run/in/files/$n/"
+		mk+=(--file "$run/in/files/$n/$(basename "$src")=$dest")
+	done
 
-fp_log "building the initramfs in $run"
-fp_br_run "$(printf '%q ' "$FP_TOP/scripts/mkinitramfs.sh" "${mk[@]}")" ||
-	fp_die "initramfs build failed (run directory kept: $run)"
-rm -rf "$run/stage"
+	fp_log "building the initramfs in $run"
+	fp_br_run "$(printf '%q ' "$FP_TOP/scripts/mkinitramfs.sh" "${mk[@]}")" ||
+		fp_die "initramfs build failed (run directory kept: $run)"
+	rm -rf "$run/stage"
 
-if [ "${FP_KVM:-0}" = 1 ]; then
-	[ -w /dev/kvm ] || fp_die "FP_KVM=1 but /dev/kvm is not usable"
-	accel=(-accel kvm -cpu host)
+	if [ "${FP_KVM:-0}" = 1 ]; then
+		[ -w /dev/kvm ] || fp_die "FP_KVM=1 but /dev/kvm is not usable"
+		accel=(-accel kvm -cpu host)
+	else
+		accel=(-accel "tcg,thread=multi" -cpu max)
+	fi
+	log=$run/console.log
+	cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
+	fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
+
+	# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
+	# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
+	qemu=(qemu-system-x86_64 "${accel[@]}" -m "${FP_VM_MEM:-2G}" -smp "${FP_VM_SMP:-2}"
+		-nodefaults -display none -no-reboot -monitor none
+		-chardev "stdio,id=con,logfile=$log,signal=off" -serial chardev:con
+		-kernel "$kernel" -initrd "$run/initramfs.img" -append "$cmdline")
+	start=$(date +%s)
+	set +e
+	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>"$run/qemu.stderr" |
+		awk -v verbose="${FP_VERBOSE:-0}" '
+			{ sub(/\r$/, "") }
+			/### FP-DMESG-BEGIN/ { hide = (verbose != 1); print "### FP-DMESG-BEGIN (kernel log: see the console log)"; fflush(); next }
+			/### FP-DMESG-END/ { hide = 0 }
+			!hide { print; fflush() }'
+	qrc=${PIPESTATUS[0]}
+	set -e
+	elapsed=$(($(date +%s) - start))
+}
+
+if [ -n "$reparse" ]; then
+	# Re-evaluate a kept run (no build, no boot).
+	run=$(cd "$reparse" && pwd)
+	log=$run/console.log
+	[ -r "$log" ] || fp_die "$log not found"
+	kver=$(sed -n 's/.*### FP-INIT-START \([^[:space:]]*\).*/\1/p' "$log" | head -n 1)
+	qrc=0 elapsed=0 keep=1
 else
-	accel=(-accel "tcg,thread=multi" -cpu max)
+	boot
 fi
-log=$run/console.log
-cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
-fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
-
-# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
-# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${FP_VM_MEM:-2G}" -smp "${FP_VM_SMP:-2}"
-	-nodefaults -display none -no-reboot -monitor none
-	-chardev "stdio,id=con,logfile=$log,signal=off" -serial chardev:con
-	-kernel "$kernel" -initrd "$run/initramfs.img" -append "$cmdline")
-start=$(date +%s)
-set +e
-timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>"$run/qemu.stderr" |
-	awk -v verbose="${FP_VERBOSE:-0}" '
-		{ sub(/\r$/, "") }
-		/### FP-DMESG-BEGIN/ { hide = (verbose != 1); print "### FP-DMESG-BEGIN (kernel log: see the console log)"; fflush(); next }
-		/### FP-DMESG-END/ { hide = 0 }
-		!hide { print; fflush() }'
-qrc=${PIPESTATUS[0]}
-set -e
-elapsed=$(($(date +%s) - start))
 
 # Parse the console log. Output lines:
 #   TEST <name> <passed> <failed> <skipped> <note>
@@ -189,28 +206,29 @@ parse() {
 	function finish(   p, f, s, note) {
 		if (cur == "") return
 		p = 0; f = 0; s = 0; note = ""
-		if (rc == "unfinished") {
-			f = 1; note = "did not finish (VM died or hung)"
-		} else if (kind == "bin") {
-			if (totals != "") {
-				split(totals, v, " ")
-				p = v[1] + v[3]; f = v[2] + v[4] + v[6]; s = v[5]
-				if (rc != 0 && rc != 4 && f == 0) { f = 1; note = "exit code " rc }
-			} else if (rc == 4) {
-				s = 1; note = "skipped (exit code 4)"
-			} else {
-				f = 1; note = "no kselftest Totals line, exit code " rc
-			}
-		} else {
-			p = tp; f = tf; s = ts
+		if (kind == "bin" && totals != "" && rc != "unfinished") {
+			split(totals, v, " ")
+			p = v[1] + v[3]; f = v[2] + v[4] + v[6]; s = v[5]
 			if (rc != 0 && rc != 4 && f == 0) { f = 1; note = "exit code " rc }
-			if (p + f + s == 0) {
-				if (rc == 4) { s = 1; note = "skipped (exit code 4)" }
-				else { f = 1; note = "printed no TAP result, exit code " rc }
+		} else {
+			# A script, or a program cut short: its TAP lines, and one failure for a
+			# program without Totals, a non-zero exit or no result at all.
+			p = tp; f = tf; s = ts
+			if (rc == "unfinished") {
+				f++; note = "did not finish (VM died or hung)"
+			} else if (kind == "bin") {
+				if (rc == 4 && p + f + s == 0) { s = 1; note = "skipped (exit code 4)" }
+				else { f++; note = "no kselftest Totals line, exit code " rc }
+			} else {
+				if (rc != 0 && rc != 4 && f == 0) { f = 1; note = "exit code " rc }
+				if (p + f + s == 0) {
+					if (rc == 4) { s = 1; note = "skipped (exit code 4)" }
+					else { f = 1; note = "printed no TAP result, exit code " rc }
+				}
 			}
 		}
 		if (timedout) { if (f == 0) f = 1; note = "timed out after " secs " s" }
-		if (f > 0 && fails != "") note = note (note == "" ? "" : "; ") fails
+		if (f > 0 && fails != "") note = note " || " fails
 		print "TEST", cur, p, f, s, note
 		cur = ""
 	}
@@ -253,8 +271,14 @@ parse() {
 		t = $0; sub(/.*# Totals: /, "", t); gsub(/[a-z]+:/, "", t); totals = t
 		next
 	}
-	cur != "" && /^not ok / { if (kind == "script") tf++; if (length(fails) < 300) fails = fails (fails == "" ? "" : "; ") $0; next }
-	cur != "" && kind == "script" && /^ok / { if (toupper($0) ~ /# *SKIP/) ts++; else tp++; next }
+	cur != "" && /^not ok / { tf++; if (length(fails) < 300) fails = fails (fails == "" ? "" : "; ") $0; next }
+	cur != "" && /^ok / { if (toupper($0) ~ /# *SKIP/) ts++; else tp++; next }
+	/### FP-TEST-NOTRUN / {
+		finish(); sub(/.*### FP-TEST-NOTRUN /, "")
+		print "TEST", $1, 0, 1, 0, "not run: the kernel oopsed earlier (taint D)"
+		next
+	}
+	/### FP-UNLOAD-SKIPPED/ { print "FAIL module unload: skipped, the kernel oopsed (taint D)"; next }
 	END {
 		finish()
 		if (!init) print "FAIL VM: the guest never reached /init"
@@ -270,11 +294,16 @@ for r in "${results[@]}"; do
 		read -r _ name p f s note <<<"$r"
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 		line=$(printf '%-24s %d passed, %d failed, %d skipped' "$name" "$p" "$f" "$s")
+		# note is "SHORT NOTE || not ok lines": the summary gets the short part.
+		short=${note%%|| *}
+		short=${short% }
+		detail=${note/#|| /}
+		detail=${detail/ || /; }
 		if [ "$f" -gt 0 ]; then
-			summary+=("not ok $line${note:+ ($note)}")
-			reasons+=("test $name: $f failed${note:+: $note}")
+			summary+=("not ok $line${short:+ ($short)}")
+			reasons+=("test $name: $f failed${detail:+: $detail}")
 		else
-			summary+=("ok     $line${note:+ ($note)}")
+			summary+=("ok     $line${short:+ ($short)}")
 		fi
 		;;
 	FAIL\ *) reasons+=("${r#FAIL }") other=$((other + 1)) ;;
