@@ -76,7 +76,8 @@ if [ ${#kcfiles[@]} -gt 0 ]; then
 	# Scratch copy in the build root's private /tmp; report paths are mapped back.
 	scratch=/tmp/fp-cocci
 	incs="-I $FP_TOP/include -I $kdir/include -I $kdir/arch/x86/include -I $kdir/arch/x86/include/generated"
-	fp_br_run "mkdir -p $scratch && cp --parents ${kcfiles[*]} $scratch/ &&
+	# spatch --jobs makes temporary directories in the current one: run it in the scratch copy.
+	fp_br_run "mkdir -p $scratch && cp --parents ${kcfiles[*]} $scratch/ && cd $scratch &&
 		srctree=$src KBUILD_EXTMOD=$scratch MODE=report J=$(nproc) LINUXINCLUDE='$incs' \
 		$src/scripts/coccicheck" >"$out/cocci.log" 2>&1 || echo "coccicheck exited with an error" >>"$out/cocci"
 	grep -q '^coccicheck failed' "$out/cocci.log" && echo "coccicheck failed: see $out/cocci.log" >>"$out/cocci"
