@@ -29,7 +29,7 @@
 #include "internal.h"
 
 /* Referenced so that the verdict enum is in the module's BTF (vmlinux.h). */
-enum fanotify_fastpath_ret fp_bpf_verdict_type __maybe_unused;
+static enum fanotify_fastpath_ret fp_bpf_verdict_type __used;
 
 static struct btf *fp_btf;	/* our module's BTF, set by the struct_ops init */
 

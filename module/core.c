@@ -18,6 +18,7 @@
 
 #include "internal.h"
 
+/* Serializes the registry, attach/detach and group hooking (internal.h). */
 DEFINE_MUTEX(fp_mutex);
 LIST_HEAD(fp_handlers);
 LIST_HEAD(fp_groups);

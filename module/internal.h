@@ -133,8 +133,17 @@ void fp_tags_exit(void);
 void fp_tag_store_init(struct fp_tag_store *store);
 void fp_tag_store_destroy(struct fp_tag_store *store);
 
-/* bpf.c */
+/* bpf.c: the module init hook and the kfuncs (declared for sparse) */
 int fp_bpf_init_module(void);
+struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event);
+void bpf_iput(struct inode *inode);
+u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
+				  struct inode *inode);
+int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
+				  struct inode *inode, u64 value);
+int bpf_fanotify_event_name(struct fanotify_fastpath_event *event, char *buf,
+			    u32 buf__sz);
+struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
 
 /* ctl.c */
 int fp_ctl_init(void);

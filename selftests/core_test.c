@@ -33,7 +33,7 @@ FIXTURE_SETUP(fp)
 	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
 	self->dev = fp_open_dev();
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", FP_DEV, strerror(errno));
-	strcpy(self->dir, "/tmp/fpt.XXXXXX");
+	snprintf(self->dir, sizeof(self->dir), "/tmp/fpt.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	self->fan = fp_fid_group("/tmp", EVMASK);
 	ASSERT_LE(0, self->fan) TH_LOG("fanotify group: %s", strerror(-self->fan));
@@ -207,7 +207,7 @@ static void check_bad_attach(struct __test_metadata *_metadata, int dev, int fan
 static void good_args(struct fanotify_fastpath_args *a, int fan)
 {
 	memset(a, 0, sizeof(*a));
-	strcpy(a->name, "fptest");
+	snprintf(a->name, sizeof(a->name), "fptest");
 	a->version = FAN_FP_VERSION;
 	a->fanotify_fd = fan;
 }
@@ -242,10 +242,10 @@ TEST_F(fp, bad_input)
 	a.name[0] = 0;
 	check_bad_attach(_metadata, self->dev, self->fan, &a, EINVAL);
 	good_args(&a, self->fan);
-	strcpy(a.name, "../fptest");
+	snprintf(a.name, sizeof(a.name), "../fptest");
 	check_bad_attach(_metadata, self->dev, self->fan, &a, EINVAL);
 	good_args(&a, self->fan);
-	strcpy(a.name, "no_such_handler");
+	snprintf(a.name, sizeof(a.name), "no_such_handler");
 	check_bad_attach(_metadata, self->dev, self->fan, &a, ENOENT);
 
 	good_args(&a, self->fan);
@@ -541,7 +541,7 @@ TEST_F(fp, fd_closed_while_attached)
 
 struct load_arg {
 	const char *dir;
-	volatile bool stop;
+	bool stop;	/* read and written with __atomic builtins */
 	long ops;
 };
 
@@ -551,8 +551,9 @@ static void *event_load(void *p)
 	char path[256];
 	int i = 0;
 
-	while (!arg->stop) {
-		snprintf(path, sizeof(path), "%s/s%lx-%d", arg->dir, (long)pthread_self() & 0xffff, i++ % 16);
+	while (!__atomic_load_n(&arg->stop, __ATOMIC_RELAXED)) {
+		snprintf(path, sizeof(path), "%s/s%lx-%d", arg->dir,
+			 (long)pthread_self() & 0xffff, i++ % 16);
 		close(open(path, O_WRONLY | O_CREAT, 0644));
 		unlink(path);
 		arg->ops++;
@@ -594,7 +595,7 @@ TEST_F_TIMEOUT(fp, stress_attach_replace_detach_under_load, 120)
 		fp_read_names(self->fan, &drain);
 		drain.n = 0;
 	}
-	arg.stop = true;
+	__atomic_store_n(&arg.stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	TH_LOG("%ld file operations during 300 attach/replace/detach steps", arg.ops);

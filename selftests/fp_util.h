@@ -39,7 +39,7 @@ static inline int fp_attach_flags(int dev, int fan, const char *name,
 	struct fanotify_fastpath_args a;
 
 	memset(&a, 0, sizeof(a));
-	strncpy(a.name, name, sizeof(a.name) - 1);
+	snprintf(a.name, sizeof(a.name), "%s", name);
 	a.version = FAN_FP_VERSION;
 	a.flags = flags;
 	a.fanotify_fd = fan;
@@ -74,7 +74,7 @@ static inline int fp_query(int dev, int fan, struct fanotify_fastpath_info *info
 }
 
 /* A filesystem-wide notification group reporting directory fid + name. */
-static inline int fp_fid_group(const char *fs_path, uint64_t mask)
+static inline int fp_fid_group(const char *fs_path, __u64 mask)
 {
 	int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME |
 				FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY);
@@ -93,7 +93,7 @@ static inline int fp_fid_group(const char *fs_path, uint64_t mask)
 
 struct fp_names {
 	int n;
-	uint64_t mask[FP_MAX_NAMES];
+	__u64 mask[FP_MAX_NAMES];
 	char name[FP_MAX_NAMES][64];
 };
 
@@ -103,12 +103,15 @@ struct fp_names {
  */
 static inline int fp_read_names(int fan, struct fp_names *out)
 {
-	char buf[8192] __attribute__((aligned(8)));
+	union {
+		struct fanotify_event_metadata align;
+		char buf[8192];
+	} u;
 	int total = 0;
 
 	for (;;) {
-		struct fanotify_event_metadata *ev = (void *)buf;
-		ssize_t len = read(fan, buf, sizeof(buf));
+		struct fanotify_event_metadata *ev = &u.align;
+		ssize_t len = read(fan, u.buf, sizeof(u.buf));
 
 		if (len < 0)
 			return errno == EAGAIN ? total : -errno;

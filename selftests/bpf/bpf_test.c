@@ -40,9 +40,9 @@
 static char libbpf_log[65536];
 static size_t libbpf_log_len;
 
-static int capture_print(enum libbpf_print_level level __attribute__((unused)),
-			 const char *fmt, va_list ap)
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	(void)level;
 	if (libbpf_log_len < sizeof(libbpf_log) - 1)
 		libbpf_log_len += vsnprintf(libbpf_log + libbpf_log_len,
 					    sizeof(libbpf_log) - libbpf_log_len, fmt, ap);
@@ -208,7 +208,7 @@ TEST(duplicate_name)
 }
 
 struct load_arg {
-	volatile bool stop;
+	bool stop;	/* read and written with __atomic builtins */
 	long ops;
 };
 
@@ -220,7 +220,7 @@ static void *event_load(void *p)
 
 	snprintf(path, sizeof(path), "/tmp/fpload.%lx", (long)pthread_self() & 0xffffff);
 	mkdir(path, 0755);
-	while (!arg->stop) {
+	while (!__atomic_load_n(&arg->stop, __ATOMIC_RELAXED)) {
 		const char *name = i++ & 1 ? "drop_x" : "keep_x";
 		char file[128];
 
@@ -265,7 +265,7 @@ TEST(link_destroyed_while_attached_under_load)
 		fp_read_names(fan[i], &names);
 	names.n = 0;
 	usleep(200000);
-	arg.stop = true;
+	__atomic_store_n(&arg.stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	ASSERT_LE(0, fp_read_names(fan[0], &names));
@@ -284,7 +284,7 @@ TEST(core_module_pinned_by_bpf_handler)
 {
 	struct fan_fp_pass *skel;
 	struct bpf_link *link;
-	const char *mods[] = { "fp_test_handler", "fp_test_auto" };
+	static const char * const mods[] = { "fp_test_handler", "fp_test_auto" };
 	unsigned int i;
 
 	/* Only the BPF handler may hold the core: drop the C test modules. */

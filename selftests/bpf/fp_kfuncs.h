@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* kfuncs of the fanotify fastpath core module, for BPF handlers. */
+/*
+ * kfuncs of the fanotify fastpath core module, for BPF handlers. Function
+ * declarations have external linkage without "extern"; __ksym puts them in
+ * libbpf's .ksyms section, resolved against the module's BTF at load time.
+ */
 #ifndef FP_KFUNCS_H
 #define FP_KFUNCS_H
 
@@ -7,15 +11,14 @@ struct fanotify_fastpath_event;
 struct fanotify_fastpath_hook;
 struct inode;
 
-extern struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event) __ksym;
-extern void bpf_iput(struct inode *inode) __ksym;
-extern __u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
-					   struct inode *inode) __ksym;
-extern int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
-					 struct inode *inode, __u64 value) __ksym;
-extern int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
-				   char *buf, __u32 buf__sz) __ksym;
-
-extern struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event) __ksym;
+struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event) __ksym;
+void bpf_iput(struct inode *inode) __ksym;
+__u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
+				    struct inode *inode) __ksym;
+int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
+				  struct inode *inode, __u64 value) __ksym;
+int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
+			    char *buf, __u32 buf__sz) __ksym;
+struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event) __ksym;
 
 #endif /* FP_KFUNCS_H */
