@@ -172,8 +172,9 @@ EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
 
 /*
  * fanotify_group_event_mask() of fs/notify/fanotify/fanotify.c (static there),
- * rebuilt from public helpers: the event mask fanotify would report to this
- * group, or 0 when fanotify will drop the event anyway. If this ever disagreed
+ * rebuilt from public helpers (identical in 6.12 and, with the mount-event
+ * branch, in 7.3): the event mask fanotify would report to this group, or 0
+ * when fanotify will drop the event anyway. If this ever disagreed
  * with fanotify the only effect would be an event reaching userspace
  * unfiltered, never a lost event: the handler's SKIP is the only drop.
  */
@@ -191,6 +192,13 @@ static u32 fp_group_event_mask(struct fsnotify_group *group,
 	bool ondir = event_mask & FAN_ONDIR;
 	int type;
 
+#ifdef FAN_REPORT_MNT
+	/* 6.15+: a mount-event group reports mount events only. */
+	if (FAN_GROUP_FLAG(group, FAN_REPORT_MNT)) {
+		if (data_type != FSNOTIFY_EVENT_MNT)
+			return 0;
+	} else
+#endif
 	if (!fid_mode) {
 		if (!path)
 			return 0;

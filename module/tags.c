@@ -205,7 +205,8 @@ static void fp_tag_workfn(struct work_struct *work)
 				drop = true;
 			}
 			spin_unlock(&fp_tag_lock);
-			pr_debug("tag mark on inode %lu failed: %d\n", inode->i_ino, ret);
+			pr_debug("tag mark on inode %llu failed: %d\n",
+				 (unsigned long long)inode->i_ino, ret);
 		}
 		if (drop)
 			fsnotify_put_mark(&t->mark);
