@@ -28,6 +28,11 @@
 
 #include "internal.h"
 
+/* 7.x: every kfunc takes trusted arguments unless told otherwise; no flag. */
+#ifndef KF_TRUSTED_ARGS
+#define KF_TRUSTED_ARGS 0
+#endif
+
 /* Referenced so that the verdict enum is in the module's BTF (vmlinux.h). */
 static enum fanotify_fastpath_ret fp_bpf_verdict_type __used;
 
@@ -64,20 +69,24 @@ __bpf_kfunc void bpf_iput(struct inode *inode)
 /**
  * bpf_fanotify_fastpath_tag_get() - the tag of an inode in this attachment
  * @hook: the attachment (fp_handler's argument)
- * @inode: an inode reachable from the event (may be NULL)
+ * @inode__ign: any inode pointer, e.g. event->dir (may be NULL)
+ *
+ * The inode is only compared with the keys of the tag hash, never
+ * dereferenced, so the verifier need not prove it trusted ("__ign"): a
+ * pointer walked from the event, such as event->dir, is fine on every kernel.
  *
  * Return: the tag, 0 when none.
  */
 __bpf_kfunc u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
-					      struct inode *inode)
+					      struct inode *inode__ign)
 {
-	return fanotify_fastpath_tag_get(hook, inode);
+	return fanotify_fastpath_tag_get(hook, inode__ign);
 }
 
 /**
  * bpf_fanotify_fastpath_tag_set() - tag an inode in this attachment
  * @hook: the attachment (fp_handler's argument)
- * @inode: an inode reachable from the event (may be NULL)
+ * @inode: a trusted inode, e.g. from bpf_fanotify_data_inode()
  * @value: the tag, not 0
  *
  * Return: 0 or a negative errno (see fanotify_fastpath_tag_set()).
@@ -141,7 +150,7 @@ BTF_KFUNCS_START(fp_kfunc_ids)
 BTF_ID_FLAGS(func, bpf_fanotify_data_inode, KF_ACQUIRE | KF_RET_NULL | KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_iput, KF_RELEASE)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_get)
-BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_KFUNCS_END(fp_kfunc_ids)

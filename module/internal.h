@@ -138,7 +138,7 @@ int fp_bpf_init_module(void);
 struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event);
 void bpf_iput(struct inode *inode);
 u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
-				  struct inode *inode);
+				  struct inode *inode__ign);
 int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 				  struct inode *inode, u64 value);
 int bpf_fanotify_event_name(struct fanotify_fastpath_event *event, char *buf,

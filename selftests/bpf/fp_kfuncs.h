@@ -14,7 +14,7 @@ struct inode;
 struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event) __ksym;
 void bpf_iput(struct inode *inode) __ksym;
 __u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
-				    struct inode *inode) __ksym;
+				    struct inode *inode__ign) __ksym;
 int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 				  struct inode *inode, __u64 value) __ksym;
 int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
