@@ -34,8 +34,10 @@ demo:
 harness-selftest:
 	@scripts/harness-selftest.sh
 
+# Kbuild's clean needs KDIR; without it (e.g. no headers for the host kernel) only build/ and
+# the harness module's outputs go.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
