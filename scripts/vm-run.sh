@@ -129,6 +129,7 @@ boot() {
 	for t in "${user_tests[@]}"; do
 		[ -f "$t" ] || fp_die "test $t not found"
 		name=$(basename "$t")
+		case "$name" in *[!A-Za-z0-9._+-]*) fp_die "test name $name: use only letters, digits and ._+-" ;; esac
 		[ -z "${seen[$name]:-}" ] || fp_die "two tests named $name: rename one"
 		seen[$name]=1
 		mkdir -p "$run/in/tests"
@@ -200,7 +201,7 @@ fi
 #   TEST <name> <passed> <failed> <skipped> <note>
 #   FAIL <reason>          a problem outside the tests, counted as one failure
 #   KLOG <line>            a kernel log line matching a problem pattern
-#   TAINT <n> / AUXTAINT (Debian's fanotify permission taint message seen) / DONE
+#   TAINT <n> / AUXTAINT (Debian's fanotify permission taint message seen) / DONE / NOINIT
 parse() {
 	tr -d '\r' <"$log" | awk '
 	function finish(   p, f, s, note) {
@@ -281,13 +282,13 @@ parse() {
 	/### FP-UNLOAD-SKIPPED/ { print "FAIL module unload: skipped, the kernel oopsed (taint D)"; next }
 	END {
 		finish()
-		if (!init) print "FAIL VM: the guest never reached /init"
+		if (!init) print "NOINIT"
 		if (done) print "DONE"
 	}'
 }
 mapfile -t results < <(parse)
 
-passed=0 failed=0 skipped=0 reasons=() summary=() klog=() taint='' done=0 other=0 auxtaint=0
+passed=0 failed=0 skipped=0 reasons=() summary=() klog=() taint='' done=0 other=0 auxtaint=0 noinit=0
 for r in "${results[@]}"; do
 	case "$r" in
 	TEST\ *)
@@ -311,12 +312,18 @@ for r in "${results[@]}"; do
 	TAINT\ *) taint=${r#TAINT } ;;
 	AUXTAINT) auxtaint=1 ;;
 	DONE) done=1 ;;
+	NOINIT) noinit=1 ;;
 	esac
 done
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	reasons+=("VM: timed out after ${vm_timeout}s (FP_VM_TIMEOUT) before the end marker") other=$((other + 1))
+	why="timed out after ${vm_timeout}s (FP_VM_TIMEOUT)"
+else
+	why="kernel crash, panic or hang; qemu exit code $qrc"
+fi
+if [ "$noinit" = 1 ]; then
+	reasons+=("VM: the guest never reached /init ($why)") other=$((other + 1))
 elif [ "$done" = 0 ]; then
-	reasons+=("VM: no end marker (kernel crash, panic or hang; qemu exit code $qrc)") other=$((other + 1))
+	reasons+=("VM: no end marker ($why)") other=$((other + 1))
 fi
 if [ ${#klog[@]} -gt 0 ]; then
 	reasons+=("kernel log: ${#klog[@]} problem line(s), first: ${klog[0]}") other=$((other + 1))
@@ -345,7 +352,8 @@ failed=$((failed + other))
 echo
 echo "==== VM run summary (kernel $kver, ${elapsed}s) ===="
 for s in "${summary[@]}"; do echo "$s"; done
-for k in "${klog[@]}"; do echo "kernel: $k"; done
+for k in "${klog[@]:0:20}"; do echo "kernel: $k"; done
+[ ${#klog[@]} -le 20 ] || echo "kernel: ... $((${#klog[@]} - 20)) more, see the console log"
 for r in "${reasons[@]}"; do echo "FAILED: $r"; done
 status=0
 if [ ${#reasons[@]} -gt 0 ]; then
