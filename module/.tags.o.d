@@ -6,15 +6,8 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler-context-analysis.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler_attributes.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler-gcc.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/fs.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/linkage.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler_types.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stringify.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/export.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler.h \
- arch/x86/include/generated/asm/rwonce.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/rwonce.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kasan-checks.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/dcache.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/types.h \
  arch/x86/include/generated/uapi/asm/types.h \
@@ -27,23 +20,18 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/posix_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stddef.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/stddef.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/posix_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/uapi/asm/posix_types_64.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/asm-generic/posix_types.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/atomic.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/compiler.h \
+ arch/x86/include/generated/asm/rwonce.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/rwonce.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kasan-checks.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kcsan-checks.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/linkage.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/ibt.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/wait_bit.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/wait.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/list.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/container_of.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/build_bug.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/poison.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/const.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/vdso/const.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/const.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/barrier.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/alternative.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stringify.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/asm.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/extable_fixup_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/bug.h \
@@ -56,9 +44,17 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stdarg.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/printk.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/init.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/build_bug.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kern_levels.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/linkage.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/export.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/linkage.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/ibt.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/ratelimit_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bits.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/const.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/vdso/const.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/const.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/vdso/bits.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/bits.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/overflow.h \
@@ -85,26 +81,35 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/jump_label.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/jump_label.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/nops.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/barrier.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/spinlock.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/typecheck.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/preempt.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cleanup.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cmpxchg.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cpufeatures.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/required-features.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/disabled-features.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cmpxchg_64.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/rmwcc.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/args.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/percpu.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/percpu.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/threads.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/percpu-defs.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/current.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cache.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/barrier.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/barrier.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/atomic64_64.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-arch-fallback.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-long.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-instrumented.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/instrumented.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kmsan-checks.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/list.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/container_of.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/poison.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/math.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/div64.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/div64.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/kernel.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/sysinfo.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cache.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/static_call_types.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rculist.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rcupdate.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/irqflags.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/irqflags_types.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/typecheck.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cleanup.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/irqflags.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/processor-flags.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/uapi/asm/processor-flags.h \
@@ -113,12 +118,16 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cc_platform.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/nospec-branch.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/static_key.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cpufeatures.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/required-features.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/disabled-features.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/msr-index.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/unwind_hints.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/orc_types.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/percpu.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/percpu.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/threads.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/percpu-defs.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/current.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cache.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cache.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/asm-offsets.h \
  include/generated/asm-offsets.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/GEN-for-each-reg.h \
@@ -144,8 +153,6 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/arch_hweight.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/bitops/const_hweight.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/bitops/instrumented-atomic.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/instrumented.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kmsan-checks.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/bitops/instrumented-non-atomic.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/bitops/instrumented-lock.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/bitops/le.h \
@@ -153,11 +160,9 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/hex.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kstrtox.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/log2.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/math.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/div64.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/div64.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/minmax.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/sprintf.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/static_call_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/instruction_pointer.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/wordpart.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bitmap.h \
@@ -176,17 +181,16 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bitfield.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bitmap-str.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/cpumask_types.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/atomic.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cmpxchg.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cmpxchg_64.h \
- /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/atomic64_64.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-arch-fallback.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-long.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/atomic/atomic-instrumented.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/gfp_types.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/numa.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/frame.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/preempt.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/preempt.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bottom_half.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/lockdep.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/smp.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/smp_types.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/llist.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/thread_info.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/restart_block.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/thread_info.h \
@@ -215,13 +219,14 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/personality.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/math64.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/vdso/math64.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bottom_half.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/lockdep.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/smp.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/smp_types.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/llist.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/smp.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/asm/cpumask.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/context_tracking_irq.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rcutree.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rculist_bl.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/list_bl.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bit_spinlock.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/spinlock.h \
  arch/x86/include/generated/asm/mmiowb.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/asm-generic/mmiowb.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/spinlock_types.h \
@@ -234,16 +239,6 @@ tags.o: /work/main/module/tags.c \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rwlock.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/spinlock_api_smp.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rwlock_api_smp.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kdev_t.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/kdev_t.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/dcache.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rculist.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rcupdate.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/context_tracking_irq.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rcutree.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/rculist_bl.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/list_bl.h \
- /usr/src/linux-headers-6.12.118+deb13-common/include/linux/bit_spinlock.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/seqlock.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/mutex.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/osq_lock.h \
@@ -254,6 +249,11 @@ tags.o: /work/main/module/tags.c \
  include/generated/bounds.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stringhash.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/hash.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/wait.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/fs.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/wait_bit.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/linux/kdev_t.h \
+ /usr/src/linux-headers-6.12.118+deb13-common/include/uapi/linux/kdev_t.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/path.h \
  /usr/src/linux-headers-6.12.118+deb13-common/include/linux/stat.h \
  /usr/src/linux-headers-6.12.118+deb13-common/arch/x86/include/uapi/asm/stat.h \

@@ -18,6 +18,7 @@
  *	bpf_fanotify_fastpath_tag_set(hook, inode, value)	0 or -errno
  *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
  *	bpf_fanotify_event_dir(event)	the event's directory (not referenced) or NULL
+ *	bpf_fanotify_fastpath_tag_depth(hook, event, max)	nearest tagged ancestor
  */
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
@@ -132,6 +133,24 @@ __bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
 }
 
 /**
+ * bpf_fanotify_fastpath_tag_depth() - distance to the nearest tagged ancestor
+ * @hook: the attachment (fp_handler's argument)
+ * @event: the event passed to fp_handler
+ * @max_depth: walk at most this many levels up
+ *
+ * See fanotify_fastpath_tag_depth(): a bounded, rename-aware ancestry test
+ * against the roots tagged in this attachment, without loops in the program.
+ *
+ * Return: depth >= 0, or -ENOENT, -EINVAL, -EAGAIN.
+ */
+__bpf_kfunc int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
+						struct fanotify_fastpath_event *event,
+						u32 max_depth)
+{
+	return fanotify_fastpath_tag_depth(hook, event, max_depth);
+}
+
+/**
  * bpf_fanotify_event_dir() - the directory an event happened in
  * @event: the event passed to fp_handler
  *
@@ -153,6 +172,7 @@ BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_get)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_depth, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(fp_kfunc_ids)
 
 /* Our kfuncs are for programs of our struct_ops type only. */

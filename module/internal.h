@@ -144,6 +144,9 @@ int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 int bpf_fanotify_event_name(struct fanotify_fastpath_event *event, char *buf,
 			    u32 buf__sz);
 struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
+int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
+				    struct fanotify_fastpath_event *event,
+				    u32 max_depth);
 
 /* ctl.c */
 int fp_ctl_init(void);

@@ -16,6 +16,7 @@
  * immediately) with a reference on the inode, and a work item attaches the
  * mark and drops that reference.
  */
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
@@ -213,6 +214,79 @@ static void fp_tag_workfn(struct work_struct *work)
 		iput(inode);
 	}
 }
+
+/*
+ * The dentry of the event's directory, valid under rcu_read_lock(): the
+ * parent of the event's dentry, or for events that carry only an inode, the
+ * directory's alias (read under i_lock; dentries are freed after an RCU grace
+ * period, so it stays readable after the lock is dropped).
+ */
+static struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event)
+{
+	struct dentry *dentry = fsnotify_data_dentry(event->data, event->data_type);
+	struct inode *dir = event->dir;
+
+	if (dentry)
+		return READ_ONCE(dentry->d_parent);
+	if (!dir || !S_ISDIR(dir->i_mode))
+		return NULL;
+	spin_lock(&dir->i_lock);
+	dentry = hlist_empty(&dir->i_dentry) ? NULL :
+		 hlist_entry(dir->i_dentry.first, struct dentry, d_u.d_alias);
+	spin_unlock(&dir->i_lock);
+	return dentry;
+}
+
+/**
+ * fanotify_fastpath_tag_depth() - distance to the nearest tagged ancestor
+ * @hook: the attachment
+ * @event: the event passed to fp_handler
+ * @max_depth: walk at most this many levels up (at most FAN_FP_MAX_DEPTH)
+ *
+ * Walks from the event's directory (depth 0) up the dentry tree until a
+ * directory with a tag in this attachment. Unlike tags propagated at mkdir,
+ * this follows renames: it asks where the directory is now. Like is_subdir()
+ * it ignores mounts, and its answer is a snapshot.
+ *
+ * Context: fp_handler (any context that pins the event). Does not sleep.
+ * Return: the depth (>= 0), -ENOENT when no ancestor within @max_depth is
+ * tagged, -EINVAL when the event has no directory, -EAGAIN when a rename ran
+ * concurrently (the caller decides: the conservative answer is to deliver).
+ */
+int fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
+				const struct fanotify_fastpath_event *event,
+				unsigned int max_depth)
+{
+	struct dentry *d, *parent;
+	unsigned int seq, depth;
+	int ret = -ENOENT;
+
+	if (!hook || !event)
+		return -EINVAL;
+	max_depth = min_t(unsigned int, max_depth, FAN_FP_MAX_DEPTH);
+	rcu_read_lock();
+	seq = read_seqbegin(&rename_lock);
+	d = fp_event_dir_dentry(event);
+	if (!d) {
+		rcu_read_unlock();
+		return -EINVAL;
+	}
+	for (depth = 0; depth <= max_depth; depth++) {
+		if (fanotify_fastpath_tag_get(hook, d_inode_rcu(d))) {
+			ret = depth;
+			break;
+		}
+		parent = READ_ONCE(d->d_parent);
+		if (parent == d)
+			break;
+		d = parent;
+	}
+	if (read_seqretry(&rename_lock, seq))
+		ret = -EAGAIN;
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_depth);
 
 /**
  * fp_tag_store_init() - initialise the tags of a new attachment

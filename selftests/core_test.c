@@ -542,6 +542,62 @@ TEST_F(fp, fd_closed_while_attached)
 					 core_ref, 5000));
 }
 
+/*
+ * Ancestry through fanotify_fastpath_tag_depth() (test handler, ancestor=N):
+ * nested depths, the depth limit, and renames in and out of the tree.
+ */
+TEST_F(fp, ancestry_follows_renames)
+{
+	struct fp_names names = { 0 };
+	char root[128], from[256], path[256];
+
+	snprintf(root, sizeof(root), "%s/root", self->dir);
+	ASSERT_EQ(0, fp_mkdirs(self->dir, "root/a/b/c"));
+	ASSERT_EQ(0, fp_mkdirs(self->dir, "out/x/y"));
+	fp_read_names(self->fan, &names);
+	names.n = 0;
+
+	ASSERT_EQ(0, fp_attach(self->dev, self->fan, "fptest", "ancestor=3"));
+	ASSERT_EQ(0, fp_tag_path(self->dev, self->fan, root, 1));
+	fp_touch(root, "top");			/* depth 0 */
+	fp_touch(root, "a/b/c/deep3");		/* depth 3 */
+	fp_touch(self->dir, "out/o1");		/* no tagged ancestor */
+	ASSERT_LE(0, fp_read_names(self->fan, &names));
+	EXPECT_EQ(1, fp_count_name(&names, "top"));
+	EXPECT_EQ(1, fp_count_name(&names, "deep3"));
+	EXPECT_EQ(0, fp_count_name(&names, "o1"));
+
+	/* The depth limit: 2 levels do not reach root from c. */
+	ASSERT_EQ(0, fp_attach_flags(self->dev, self->fan, "fptest", "ancestor=2",
+				     FAN_FP_ATTACH_REPLACE));
+	ASSERT_EQ(0, fp_tag_path(self->dev, self->fan, root, 1));
+	names.n = 0;
+	fp_touch(root, "a/b/c/deep3b");
+	fp_touch(root, "a/b/deep2");
+	ASSERT_LE(0, fp_read_names(self->fan, &names));
+	EXPECT_EQ(0, fp_count_name(&names, "deep3b"));
+	EXPECT_EQ(1, fp_count_name(&names, "deep2"));
+
+	/* Renames: a moves out of the tree, out/x moves in. */
+	snprintf(from, sizeof(from), "%s/a", root);
+	snprintf(path, sizeof(path), "%s/out/a", self->dir);
+	ASSERT_EQ(0, rename(from, path));
+	snprintf(from, sizeof(from), "%s/out/x", self->dir);
+	snprintf(path, sizeof(path), "%s/x", root);
+	ASSERT_EQ(0, rename(from, path));
+	names.n = 0;
+	fp_touch(self->dir, "out/a/movedout");
+	fp_touch(root, "x/y/movedin");
+	ASSERT_LE(0, fp_read_names(self->fan, &names));
+	EXPECT_EQ(0, fp_count_name(&names, "movedout"));
+	EXPECT_EQ(1, fp_count_name(&names, "movedin"));
+
+	/* Bad arguments of the test handler's own. */
+	EXPECT_EQ(-EINVAL, fp_attach_flags(self->dev, self->fan, "fptest", "ancestor=0",
+					   FAN_FP_ATTACH_REPLACE));
+	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
+}
+
 struct load_arg {
 	const char *dir;
 	bool stop;	/* read and written with __atomic builtins */

@@ -137,6 +137,51 @@ static inline int fp_read_names(int fan, struct fp_names *out)
 	}
 }
 
+/* FAN_FP_IOC_TAG: tag the inode of @fd in the attachment of @fan; 0 or -errno. */
+static inline int fp_tag_fd(int dev, int fan, int fd, __u64 value)
+{
+	struct fanotify_fastpath_tag t = {
+		.version = FAN_FP_VERSION,
+		.fanotify_fd = fan,
+		.fd = fd,
+		.value = value,
+	};
+
+	return ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
+}
+
+/* Tag the directory at @path; 0 or -errno. */
+static inline int fp_tag_path(int dev, int fan, const char *path, __u64 value)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = fp_tag_fd(dev, fan, fd, value);
+	close(fd);
+	return ret;
+}
+
+/* mkdir -p for a path relative to @base. */
+static inline int fp_mkdirs(const char *base, const char *rel)
+{
+	char path[512];
+	size_t i, n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", base, rel);
+	for (i = strlen(base) + 1; i <= n; i++) {
+		if (path[i] != '/' && path[i])
+			continue;
+		path[i] = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		if (i < n)
+			path[i] = '/';
+	}
+	return 0;
+}
+
 static inline int fp_count_name(const struct fp_names *names, const char *name)
 {
 	int i, n = 0;

@@ -94,6 +94,12 @@ int fanotify_fastpath_register(struct fanotify_fastpath_ops *ops);
 void fanotify_fastpath_unregister(struct fanotify_fastpath_ops *ops);
 
 struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *event);
+int fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
+				const struct fanotify_fastpath_event *event,
+				unsigned int max_depth);
+
+/* Deepest ancestor walk fanotify_fastpath_tag_depth() accepts. */
+#define FAN_FP_MAX_DEPTH	4096
 
 /*
  * Per-inode tags of one attachment: a u64 per inode, readable and writable from

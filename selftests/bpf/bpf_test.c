@@ -33,6 +33,7 @@
 #include "fan_fp_pass.skel.h"
 #include "fan_fp_leak.skel.h"
 #include "fan_fp_sleepable.skel.h"
+#include "fan_fp_ancestor.skel.h"
 
 #define TEST_FS "/tmp/"
 #define TEST_DIR "/tmp/fanotify_test/"
@@ -328,6 +329,58 @@ TEST(sleepable_program_rejected)
 	EXPECT_EQ(NULL, skel);
 	if (skel)
 		fan_fp_sleepable__destroy(skel);
+}
+
+/* The same ancestry walk from BPF: depth limit and renames out of the tree. */
+TEST(ancestry_kfunc)
+{
+	struct fp_names names = { 0 };
+	struct fan_fp_ancestor *skel;
+	struct bpf_link *link;
+	char dir[] = "/tmp/fpanc.XXXXXX", root[64], from[128], to[128];
+	int dev, fan;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	ASSERT_EQ(0, fp_mkdirs(dir, "root/a/b"));
+	ASSERT_EQ(0, fp_mkdirs(dir, "out"));
+	dev = fp_open_dev();
+	ASSERT_LE(0, dev);
+	skel = fan_fp_ancestor__open();
+	ASSERT_NE(NULL, skel);
+	skel->rodata->max_depth = 1;
+	ASSERT_EQ(0, fan_fp_ancestor__load(skel)) TH_LOG("load:\n%s", libbpf_log);
+	link = bpf_map__attach_struct_ops(skel->maps.ancestor_ops);
+	ASSERT_NE(NULL, link);
+	fan = fp_fid_group("/tmp", FAN_CREATE | FAN_DELETE | FAN_ONDIR);
+	ASSERT_LE(0, fan);
+	ASSERT_EQ(0, fp_attach(dev, fan, "bpf_ancestor", NULL));
+	ASSERT_EQ(0, fp_tag_path(dev, fan, root, 1));
+
+	fp_touch(root, "a/d1");		/* depth 1: delivered */
+	fp_touch(root, "a/b/d2");	/* depth 2 > max_depth: dropped */
+	fp_touch(dir, "out/o");		/* outside: dropped */
+	ASSERT_LE(0, fp_read_names(fan, &names));
+	EXPECT_EQ(1, fp_count_name(&names, "d1"));
+	EXPECT_EQ(0, fp_count_name(&names, "d2"));
+	EXPECT_EQ(0, fp_count_name(&names, "o"));
+	EXPECT_EQ(1, skel->data->last_depth);
+
+	snprintf(from, sizeof(from), "%s/a", root);
+	snprintf(to, sizeof(to), "%s/out/a", dir);
+	ASSERT_EQ(0, rename(from, to));
+	names.n = 0;
+	fp_touch(dir, "out/a/gone");
+	ASSERT_LE(0, fp_read_names(fan, &names));
+	EXPECT_EQ(0, fp_count_name(&names, "gone"));
+
+	close(fan);
+	bpf_link__destroy(link);
+	fan_fp_ancestor__destroy(skel);
+	close(dev);
+	snprintf(from, sizeof(from), "rm -rf %s", dir);
+	if (system(from))
+		TH_LOG("cleanup failed");
 }
 
 static void __attribute__((constructor)) setup_libbpf_log(void)

@@ -20,5 +20,8 @@ int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
 			    char *buf, __u32 buf__sz) __ksym;
 struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event) __ksym;
+int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
+				    struct fanotify_fastpath_event *event,
+				    __u32 max_depth) __ksym;
 
 #endif /* FP_KFUNCS_H */

@@ -8,6 +8,8 @@
  *			substring (or all, without drop=) with -ERRNO
  *	ret=N		return N for every event (tests invalid verdicts)
  *	init_err=ERRNO	fail fp_init with -ERRNO
+ *	ancestor=N	drop events with no tagged ancestor within N levels
+ *			(fanotify_fastpath_tag_depth(); roots tagged by FAN_FP_IOC_TAG)
  * "fptest_admin" is the same handler flagged FAN_FP_F_SYS_ADMIN_ONLY.
  * The parameters inits/frees count fp_init successes and fp_free calls, so tests
  * can check that every attachment was freed exactly once.
@@ -30,6 +32,7 @@ struct fpt_conf {
 	int deny;
 	int ret;
 	bool has_ret;
+	int ancestor;
 };
 
 static int fpt_init(struct fanotify_fastpath_hook *hook, const char *args)
@@ -56,6 +59,10 @@ static int fpt_init(struct fanotify_fastpath_hook *hook, const char *args)
 		} else if (str_has_prefix(tok, "ret=")) {
 			ret = kstrtoint(tok + 4, 10, &conf->ret);
 			conf->has_ret = true;
+		} else if (str_has_prefix(tok, "ancestor=")) {
+			ret = kstrtoint(tok + 9, 10, &conf->ancestor);
+			if (!ret && conf->ancestor <= 0)
+				ret = -EINVAL;
 		} else if (str_has_prefix(tok, "init_err=")) {
 			ret = kstrtoint(tok + 9, 10, &v);
 			if (!ret)
@@ -101,6 +108,12 @@ static int fpt_handler(struct fsnotify_group *group,
 
 	if (conf->has_ret)
 		return conf->ret;
+	if (conf->ancestor) {
+		int depth = fanotify_fastpath_tag_depth(hook, ev, conf->ancestor);
+
+		return depth >= 0 || depth == -EAGAIN ? FAN_FP_RET_SEND_TO_USERSPACE :
+							FAN_FP_RET_SKIP_EVENT;
+	}
 	if (conf->deny && (ev->mask & FANOTIFY_PERM_EVENTS) &&
 	    (match || !conf->drop[0]))
 		return -conf->deny;
