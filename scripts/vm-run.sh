@@ -192,7 +192,7 @@ if [ -n "$reparse" ]; then
 	log=$run/console.log
 	[ -r "$log" ] || fp_die "$log not found"
 	kver=$(sed -n 's/.*### FP-INIT-START \([^[:space:]]*\).*/\1/p' "$log" | head -n 1)
-	qrc=0 elapsed=0 keep=1
+	qrc=0 elapsed=0
 else
 	boot
 fi
@@ -294,7 +294,8 @@ for r in "${results[@]}"; do
 	TEST\ *)
 		read -r _ name p f s note <<<"$r"
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-		line=$(printf '%-24s %d passed, %d failed, %d skipped' "$name" "$p" "$f" "$s")
+		# Not in the "N passed, N failed" form: only the closing line has that.
+		line=$(printf '%-24s pass %d, fail %d, skip %d' "$name" "$p" "$f" "$s")
 		# note is "SHORT NOTE || not ok lines": the summary gets the short part.
 		short=${note%%|| *}
 		short=${short% }
@@ -356,8 +357,10 @@ for k in "${klog[@]:0:20}"; do echo "kernel: $k"; done
 [ ${#klog[@]} -le 20 ] || echo "kernel: ... $((${#klog[@]} - 20)) more, see the console log"
 for r in "${reasons[@]}"; do echo "FAILED: $r"; done
 status=0
-if [ ${#reasons[@]} -gt 0 ]; then
-	status=1
+[ ${#reasons[@]} -eq 0 ] || status=1
+if [ -n "$reparse" ]; then
+	echo "judged again: $log"
+elif [ "$status" = 1 ]; then
 	[ ! -s "$run/qemu.stderr" ] || { echo "qemu stderr:"; sed 's/^/  /' "$run/qemu.stderr"; }
 	echo "run directory kept (console.log, initramfs.img): $run"
 elif [ "$keep" = 1 ]; then
