@@ -350,6 +350,13 @@ fi
 # Each problem outside the tests counts as one failure.
 failed=$((failed + other))
 
+# Kernel problems: show the guest's whole kernel log (warnings are not on the live console),
+# as the run directory may be gone by the time someone reads a CI log.
+if [ ${#klog[@]} -gt 0 ] && [ "${FP_VERBOSE:-0}" != 1 ]; then
+	echo "---- guest kernel log ----"
+	tr -d '\r' <"$log" | sed -n '/### FP-DMESG-BEGIN/,/### FP-DMESG-END/{/### FP-DMESG-/d;p}'
+	echo "---- end of guest kernel log ----"
+fi
 echo
 echo "==== VM run summary (kernel $kver, ${elapsed}s) ===="
 for s in "${summary[@]}"; do echo "$s"; done
