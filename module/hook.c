@@ -170,6 +170,15 @@ struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
 
+/* 6.15+: a group reporting mount events reports only those. */
+#ifdef FAN_REPORT_MNT
+#define FP_MOUNT_GROUP(group)	FAN_GROUP_FLAG(group, FAN_REPORT_MNT)
+#define FP_MOUNT_EVENT(type)	((type) == FSNOTIFY_EVENT_MNT)
+#else
+#define FP_MOUNT_GROUP(group)	((void)(group), 0)
+#define FP_MOUNT_EVENT(type)	false
+#endif
+
 /*
  * fanotify_group_event_mask() of fs/notify/fanotify/fanotify.c (static there),
  * rebuilt from public helpers (identical in 6.12 and, with the mount-event
@@ -192,14 +201,10 @@ static u32 fp_group_event_mask(struct fsnotify_group *group,
 	bool ondir = event_mask & FAN_ONDIR;
 	int type;
 
-#ifdef FAN_REPORT_MNT
-	/* 6.15+: a mount-event group reports mount events only. */
-	if (FAN_GROUP_FLAG(group, FAN_REPORT_MNT)) {
-		if (data_type != FSNOTIFY_EVENT_MNT)
+	if (FP_MOUNT_GROUP(group)) {
+		if (!FP_MOUNT_EVENT(data_type))
 			return 0;
-	} else
-#endif
-	if (!fid_mode) {
+	} else if (!fid_mode) {
 		if (!path)
 			return 0;
 		if (!d_is_reg(path->dentry) && !d_can_lookup(path->dentry))

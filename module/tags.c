@@ -215,6 +215,13 @@ static void fp_tag_workfn(struct work_struct *work)
 	}
 }
 
+/* The inode alias list member of struct dentry moved out of d_u in 7.x. */
+#ifdef for_each_alias
+#define FP_D_ALIAS	d_alias
+#else
+#define FP_D_ALIAS	d_u.d_alias
+#endif
+
 /*
  * The dentry of the event's directory, valid under rcu_read_lock(): the
  * parent of the event's dentry, or for events that carry only an inode, the
@@ -232,7 +239,7 @@ static struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *
 		return NULL;
 	spin_lock(&dir->i_lock);
 	dentry = hlist_empty(&dir->i_dentry) ? NULL :
-		 hlist_entry(dir->i_dentry.first, struct dentry, d_u.d_alias);
+		 hlist_entry(dir->i_dentry.first, struct dentry, FP_D_ALIAS);
 	spin_unlock(&dir->i_lock);
 	return dentry;
 }

@@ -348,7 +348,7 @@ TEST(ancestry_kfunc)
 	ASSERT_LE(0, dev);
 	skel = fan_fp_ancestor__open();
 	ASSERT_NE(NULL, skel);
-	skel->rodata->max_depth = 1;
+	skel->data->max_depth = 1;
 	ASSERT_EQ(0, fan_fp_ancestor__load(skel)) TH_LOG("load:\n%s", libbpf_log);
 	link = bpf_map__attach_struct_ops(skel->maps.ancestor_ops);
 	ASSERT_NE(NULL, link);

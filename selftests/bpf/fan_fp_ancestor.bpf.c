@@ -12,7 +12,7 @@
 
 #define EAGAIN	11
 
-const volatile __u32 max_depth = 64;
+__u32 max_depth = 64;	/* set by the loader before load */
 int last_depth = -1;
 
 SEC("struct_ops")
