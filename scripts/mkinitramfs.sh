@@ -97,7 +97,9 @@ install -m 0755 "$here/vm-init.sh" "$stage/init"
 mdir=$stage/lib/modules/$kver
 mkdir -p "$mdir/extra"
 for f in modules.builtin modules.builtin.modinfo; do
-	[ -e "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$mdir/"
+	if [ -e "/lib/modules/$kver/$f" ]; then
+		cp "/lib/modules/$kver/$f" "$mdir/"
+	fi
 done
 : >"$stage/etc/fp/modules"
 for m in "${modules[@]}"; do
