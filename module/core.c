@@ -387,6 +387,7 @@ int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
 	info->handler_flags = at->hook.ops->flags;
 	info->is_bpf = at->handler->is_bpf;
 	info->id = at->id;
+	info->tags = fp_tag_count(&at->tags);
 	fp_stats_sum(at, sum);
 	mutex_unlock(&fp_mutex);
 

@@ -132,6 +132,7 @@ int fp_tags_init(void);
 void fp_tags_exit(void);
 void fp_tag_store_init(struct fp_tag_store *store);
 void fp_tag_store_destroy(struct fp_tag_store *store);
+unsigned int fp_tag_count(struct fp_tag_store *store);
 
 /* bpf.c: the module init hook and the kfuncs (declared for sparse) */
 int fp_bpf_init_module(void);

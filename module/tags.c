@@ -306,6 +306,22 @@ void fp_tag_store_init(struct fp_tag_store *store)
 }
 
 /**
+ * fp_tag_count() - how many tags a store holds now
+ * @store: the store
+ *
+ * Return: the count (a snapshot).
+ */
+unsigned int fp_tag_count(struct fp_tag_store *store)
+{
+	unsigned int n;
+
+	spin_lock(&fp_tag_lock);
+	n = store->count;
+	spin_unlock(&fp_tag_lock);
+	return n;
+}
+
+/**
  * fp_tag_store_destroy() - drop every tag of an ended attachment
  * @store: the store; no fp_handler can run on its attachment any more
  *

@@ -598,6 +598,118 @@ TEST_F(fp, ancestry_follows_renames)
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
+/*
+ * Tags of the subtree handler: a directory created in the tree is tagged; the
+ * tag dies with the inode (rmdir evicts it) and never pins it; all tags die
+ * with the attachment.
+ */
+TEST_F(fp, tags_die_with_inodes)
+{
+	struct fanotify_fastpath_info info;
+	char args[128], sub[64];
+	int i;
+
+	ASSERT_EQ(0, fp_ensure_loaded("fp_subtree"));
+	snprintf(args, sizeof(args), "root=%s", self->dir);
+	ASSERT_EQ(0, fp_attach(self->dev, self->fan, "subtree", args));
+	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+	EXPECT_EQ(1, info.tags);
+	for (i = 0; i < 50; i++) {
+		snprintf(sub, sizeof(sub), "d%d/e", i);
+		ASSERT_EQ(0, fp_mkdirs(self->dir, sub));
+	}
+	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+	EXPECT_EQ(101, info.tags);
+	for (i = 0; i < 50; i++) {
+		snprintf(sub, sizeof(sub), "%s/d%d/e", self->dir, i);
+		ASSERT_EQ(0, rmdir(sub));
+		snprintf(sub, sizeof(sub), "%s/d%d", self->dir, i);
+		ASSERT_EQ(0, rmdir(sub));
+	}
+	/* Eviction unhashes the tags; only the root's is left. */
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+		if (info.tags == 1)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(1, info.tags);
+	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
+}
+
+struct tree_arg {
+	const char *dir;
+	bool stop;	/* read and written with __atomic builtins */
+	long ops;
+};
+
+static void *tree_load(void *p)
+{
+	struct tree_arg *arg = p;
+	char path[256];
+	int i = 0;
+
+	while (!__atomic_load_n(&arg->stop, __ATOMIC_RELAXED)) {
+		snprintf(path, sizeof(path), "%s/t%lx-%d", arg->dir,
+			 (long)pthread_self() & 0xffff, i++ % 8);
+		if (!mkdir(path, 0755)) {
+			fp_touch(path, "f");
+			strcat(path, "/f");
+			unlink(path);
+			*strrchr(path, '/') = 0;
+			rmdir(path);
+		}
+		arg->ops++;
+	}
+	return NULL;
+}
+
+/* Tags set from the event path race with eviction, detach, replace and group death. */
+TEST_F_TIMEOUT(fp, stress_tags_under_mkdir_rmdir, 120)
+{
+	struct tree_arg arg = { .dir = self->dir };
+	struct fanotify_fastpath_info info;
+	char args[128];
+	pthread_t th[3];
+	int i, fan2;
+
+	ASSERT_EQ(0, fp_ensure_loaded("fp_subtree"));
+	snprintf(args, sizeof(args), "root=%s", self->dir);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, tree_load, &arg));
+	for (i = 0; i < 150; i++) {
+		if (i % 3 == 2) {
+			EXPECT_EQ(0, fp_detach(self->dev, self->fan));
+		} else {
+			EXPECT_EQ(0, fp_attach_flags(self->dev, self->fan, "subtree", args,
+						     FAN_FP_ATTACH_REPLACE));
+		}
+		if (i % 20 == 0) {
+			fan2 = fp_fid_group("/tmp", EVMASK);
+			ASSERT_LE(0, fan2);
+			EXPECT_EQ(0, fp_attach(self->dev, fan2, "subtree", args));
+			usleep(1000);
+			close(fan2);
+		}
+		usleep(500);
+	}
+	ASSERT_EQ(0, fp_attach_flags(self->dev, self->fan, "subtree", args,
+				     FAN_FP_ATTACH_REPLACE));
+	__atomic_store_n(&arg.stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	/* Everything created under the root is gone again: only the root is tagged. */
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+		if (info.tags == 1)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(1, info.tags);
+	TH_LOG("%ld mkdir/rmdir cycles", arg.ops);
+	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
+}
+
 struct load_arg {
 	const char *dir;
 	bool stop;	/* read and written with __atomic builtins */

@@ -6,6 +6,7 @@
 #ifndef FP_UTIL_H
 #define FP_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -275,6 +276,30 @@ static inline int fp_unload_wait(const char *mod, int ms)
 		usleep(20000);
 		ms -= 20;
 	}
+}
+
+/* Unload every module that uses the core (its holders); 0 or the first -errno. */
+static inline int fp_unload_holders(int ms)
+{
+	char names[32][64];
+	struct dirent *de;
+	int i, n = 0, ret = 0;
+	DIR *d = opendir("/sys/module/fanotify_fastpath/holders");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < 32) {
+		if (de->d_name[0] != '.')
+			snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		int r = fp_unload_wait(names[i], ms);
+
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
 }
 
 /* finit_module(2) of /lib/modules/<release>/extra/<mod>.ko; 0 or -errno. */

@@ -285,13 +285,9 @@ TEST(core_module_pinned_by_bpf_handler)
 {
 	struct fan_fp_pass *skel;
 	struct bpf_link *link;
-	static const char * const mods[] = { "fp_test_handler", "fp_test_auto" };
-	unsigned int i;
 
-	/* Only the BPF handler may hold the core: drop the C test modules. */
-	for (i = 0; i < 2; i++)
-		if (fp_module_loaded(mods[i]))
-			ASSERT_EQ(0, fp_unload_wait(mods[i], 5000));
+	/* Only the BPF handler may hold the core: drop the C handler modules. */
+	ASSERT_EQ(0, fp_unload_holders(5000));
 	skel = fan_fp_pass__open_and_load();
 	ASSERT_NE(NULL, skel);
 	link = bpf_map__attach_struct_ops(skel->maps.pass_ops);

@@ -96,6 +96,7 @@ struct fanotify_fastpath_target {
  * @dropped: out: events it dropped
  * @denied: out: permission events it denied
  * @errors: out: invalid verdicts and errors on non-permission events (sent on)
+ * @tags: out: inode tags the attachment holds now
  */
 struct fanotify_fastpath_info {
 	__u32 version;
@@ -111,6 +112,7 @@ struct fanotify_fastpath_info {
 	__u64 dropped;
 	__u64 denied;
 	__u64 errors;
+	__u64 tags;
 };
 
 /**
