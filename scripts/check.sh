@@ -5,9 +5,12 @@
 # (scripts/vm-run.sh), run the harness self-test, and end with one line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-# usage: scripts/check.sh    environment: FP_KERNEL (default | backports | VERSION), FP_CACHE,
-#                            and everything scripts/vm-run.sh reads (FP_VM_TIMEOUT, FP_KVM, ...)
+# usage: scripts/check.sh    environment: FP_CHECK_KERNELS (lanes, default "default backports"),
+#                            FP_KERNEL (only that kernel), FP_CACHE, and everything
+#                            scripts/vm-run.sh reads (FP_VM_TIMEOUT, FP_KVM, ...)
 set -euo pipefail
+FP_KERNEL_SET_BY_USER=0
+[ -n "${FP_KERNEL:-}" ] && FP_KERNEL_SET_BY_USER=1
 . "$(dirname "$0")/lib.sh"
 
 passed=0 failed=0 skipped=0
@@ -18,32 +21,50 @@ finish() {
 	exit $((failed > 0))
 }
 
-fp_log "setting up the build root (FP_KERNEL=$FP_KERNEL)"
-if ! FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh"); then
-	echo "not ok - build root setup failed (see the messages above)"
-	failed=$((failed + 1))
-	finish
+# One lane per kernel: Debian trixie's default kernel and the newest trixie-backports kernel,
+# unless FP_KERNEL names one (then only that one).
+if [ -n "${FP_CHECK_KERNELS:-}" ]; then
+	lanes=$FP_CHECK_KERNELS
+elif [ "${FP_KERNEL_SET_BY_USER:-0}" = 1 ]; then
+	lanes=$FP_KERNEL
+else
+	lanes="default backports"
 fi
-export FP_KVER
-fp_log "target kernel: $FP_KVER"
 
-if "$FP_TOP/scripts/build.sh"; then
+# run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
+run_lane() {
+	local sel=$1 kver res vm_rc p=0 f=0 s=0
+
+	fp_log "lane $sel: setting up the build root"
+	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
+		echo "not ok - [$sel] build root setup failed (see the messages above)"
+		failed=$((failed + 1))
+		return
+	fi
+	fp_log "lane $sel: target kernel $kver"
+	if ! FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/build.sh"; then
+		echo "not ok - [$kver] build failed (see the messages above); VM tests not run"
+		failed=$((failed + 1))
+		return
+	fi
 	res=$FP_BUILD/check-vm-results
 	rm -f "$res"
 	vm_rc=0
-	"$FP_TOP/scripts/vm-run.sh" --result-file "$res" || vm_rc=$?
+	FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/vm-run.sh" --result-file "$res" || vm_rc=$?
 	if [ -s "$res" ]; then
 		read -r p f s <"$res"
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	fi
-	if [ "$vm_rc" -ne 0 ] && { [ ! -s "$res" ] || [ "$f" -eq 0 ]; }; then
-		echo "not ok - VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
+	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
 		failed=$((failed + 1))
 	fi
-else
-	echo "not ok - build failed (see the messages above); VM tests not run"
-	failed=$((failed + 1))
-fi
+	echo "# lane $kver: $p passed, $f failed, $s skipped"
+}
+
+for lane in $lanes; do
+	run_lane "$lane"
+done
 
 # The harness self-test needs neither the project's modules nor its tests: run it anyway.
 log=$FP_BUILD/harness-selftest.log
