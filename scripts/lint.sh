@@ -88,10 +88,11 @@ report coccicheck "$out/cocci"
 fp_log "checkpatch --strict"
 : >"$out/checkpatch"
 if [ ${#cfiles[@]} -gt 0 ]; then
-	fp_br_run "perl $src/scripts/checkpatch.pl --strict --no-tree --terse --show-types -f ${cfiles[*]}" \
-		>"$out/checkpatch.log" 2>&1 || true
+	# --terse prints nothing for clean files: judge by the exit code (0 clean, 1 findings).
+	fp_br_run "perl $src/scripts/checkpatch.pl --strict --no-tree --terse --show-types -f ${cfiles[*]};
+		echo checkpatch-exit=\$?" >"$out/checkpatch.log" 2>&1 || true
 	grep -E ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log" >>"$out/checkpatch" || true
-	if ! grep -q '^total: ' "$out/checkpatch.log"; then
+	if ! grep -qE '^checkpatch-exit=[01]$' "$out/checkpatch.log"; then
 		echo "checkpatch did not run: see $out/checkpatch.log" >>"$out/checkpatch"
 	fi
 fi
