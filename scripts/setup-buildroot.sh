@@ -72,7 +72,14 @@ fi
 kver=$(fp_kver)
 if [ ! -e "$FP_BR/.fp-kernel-$kver" ]; then
 	fp_log "installing headers and image of kernel $kver"
-	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kver linux-image-$kver >/dev/null && apt-get clean" ||
+	# A backports kernel pre-depends on a newer linux-base, found only in backports too.
+	# Pin just that package: "-t trixie-backports" would also upgrade linux-libc-dev and
+	# bpftool, which the userspace builds take from trixie.
+	extra=''
+	if fp_br_run "apt-cache madison linux-image-$kver" | grep -q ' trixie-backports/'; then
+		extra='linux-base/trixie-backports'
+	fi
+	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kver linux-image-$kver $extra >/dev/null && apt-get clean" ||
 		fp_die "could not install linux-headers-$kver / linux-image-$kver in the build root"
 	[ -r "$FP_BR/boot/vmlinuz-$kver" ] || fp_die "vmlinuz-$kver missing in $FP_BR/boot"
 	[ -r "$FP_BR/usr/src/linux-headers-$kver/vmlinux" ] || fp_die "BTF vmlinux missing in linux-headers-$kver"
