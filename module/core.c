@@ -474,4 +474,4 @@ module_exit(fp_exit);
 MODULE_DESCRIPTION("fanotify fastpath: in-kernel event filters for fanotify groups");
 MODULE_AUTHOR("fanotify fastpath developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1");
+MODULE_VERSION(FANOTIFY_FASTPATH_VERSION);
