@@ -74,6 +74,12 @@ copy_prog() {
 copy_prog /bin/busybox /usr/bin/busybox
 copy_prog /usr/bin/kmod /usr/bin/kmod
 copy_prog /bin/bash /usr/bin/bash
+# kmod opens liblzma with dlopen (ldd does not list it): needed for .ko.xz modules, the
+# format of Debian's and of DKMS-installed modules.
+lzma=/usr/lib/x86_64-linux-gnu/liblzma.so.5
+[ ! -e "$lzma" ] || cp -L "$lzma" "$stage$lzma"
+# fatrace, an unmodified fanotify program for the tests and the demo (selftests/fatrace_test.sh).
+[ ! -x /usr/sbin/fatrace ] || copy_prog /usr/sbin/fatrace
 for tool in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -s ../bin/kmod "$stage/usr/sbin/$tool"
 done

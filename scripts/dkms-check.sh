@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Check the DKMS packaging (dkms.conf) the way a user installs it, in a throwaway copy of the
+# Debian trixie build root (an overlay: the shared build root is never changed):
+#   1. dkms add (a clean export of this tree), dkms build -k KVER, dkms install -k KVER;
+#      openssl is installed in the copy first, so dkms signs the modules with its MOK key
+#   2. verify the installed files: every module of module/ and handlers/ (as Kbuild builds
+#      them without test modules) under /lib/modules/KVER/updates/dkms, found by modinfo
+#      through depmod, with description, license GPL, version = VERSION, vermagic KVER,
+#      fanotify-fastpath-* aliases and a dependency on fanotify_fastpath for handlers, and a
+#      signature by dkms's key
+#   3. boot the VM with the DKMS-built modules installed in /lib/modules/KVER/updates/dkms
+#      instead of the tree's, and load them with modprobe (selftests/modinfo_test.sh)
+#   4. dkms remove --all, and verify that nothing is left
+# Prints the time of each step; exits non-zero on the first failure, with the build log of a
+# failed build.
+#
+# usage: scripts/dkms-check.sh [--no-vm] [--keep]
+#   --no-vm   skip step 3
+#   --keep    keep the overlay (in $FP_CACHE/dkms-check.*) for inspection
+# environment: FP_KERNEL (default | backports | VERSION), FP_KVER, FP_CACHE (scripts/lib.sh)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+vm=1 keep=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-vm) vm=0 ;;
+	--keep) keep=1 ;;
+	-h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) fp_die "unknown argument $1 (see --help)" ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] || fp_die "must run as root (mounts an overlay and chroots into it)"
+
+# Mounts stay private to this script: re-run it in its own mount namespace.
+if [ -z "${FP_DKMS_NS:-}" ]; then
+	if [ -z "${FP_KVER:-}" ]; then
+		FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
+	fi
+	export FP_KVER FP_DKMS_NS=1
+	exec unshare --mount --propagation private -- "$0" "$@"
+fi
+
+kver=$FP_KVER
+shared_br=$FP_BR
+version=$(cat "$FP_TOP/VERSION")
+pkg=fanotify-fastpath
+out=$FP_BUILD/dkms/$kver
+t_start=$(date +%s%N)
+declare -a timings=()
+
+# Elapsed time since $1 (nanoseconds since the epoch) as seconds with one decimal.
+secs_since() {
+	local ds=$((($(date +%s%N) - $1) / 100000000))
+	echo "$((ds / 10)).$((ds % 10))"
+}
+step() { fp_log "== $*"; t0=$(date +%s%N); }
+done_step() { timings+=("$(printf '%-32s %6s s' "$1" "$(secs_since "$t0")")"); }
+fail() {
+	printf 'dkms-check: FAILED (kernel %s): %s\n' "$kver" "$*" >&2
+	exit 1
+}
+
+# The throwaway build root.
+ov=$(mktemp -d "$FP_CACHE/dkms-check.XXXXXX")
+cleanup() {
+	umount "$ov/root" 2>/dev/null || true
+	if [ "$keep" = 1 ]; then
+		fp_log "overlay kept: upper layer $ov/upper"
+	else
+		rm -rf "$ov"
+	fi
+}
+trap cleanup EXIT
+mkdir -p "$ov/upper" "$ov/work" "$ov/root"
+mount -t overlay overlay -o "lowerdir=$FP_BR,upperdir=$ov/upper,workdir=$ov/work" "$ov/root" ||
+	fail "cannot mount an overlay over $FP_BR"
+FP_BR=$ov/root
+[ -d "$FP_BR/usr/src/linux-headers-$kver" ] ||
+	fail "headers of $kver missing in the build root: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
+
+# A clean export of the tree (tracked and new files, nothing ignored), as a user's checkout.
+src=/var/tmp/$pkg-src
+mkdir -p "$FP_BR$src"
+if git -C "$FP_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	git -C "$FP_TOP" ls-files -z --cached --others --exclude-standard |
+		(cd "$FP_TOP" && xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh) |
+		tar -C "$FP_TOP" --null -T - -cf - | tar -C "$FP_BR$src" -xf -
+else
+	tar -C "$FP_TOP" --exclude=./build --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		-cf - . | tar -C "$FP_BR$src" -xf -
+fi
+
+step "reference build (what Kbuild builds without test modules)"
+fp_br_run "cp -a $src /var/tmp/reference && make -s -C /var/tmp/reference KDIR=$(fp_kdir "$kver") FP_TEST_MODULES= modules >/dev/null" ||
+	fail "the tree does not build for $kver: see the compiler output above (dkms build would fail the same way)"
+mapfile -t expected < <(sed -e 's|.*/||' -e 's|\.o$||' "$FP_BR/var/tmp/reference/modules.order")
+[ ${#expected[@]} -gt 0 ] || fail "the reference build produced no modules"
+fp_log "modules dkms must install: ${expected[*]}"
+done_step "reference build"
+
+step "openssl for dkms's signing key"
+signing=1
+if ! fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null 2>&1"; then
+	signing=0
+	fp_log "openssl could not be installed in the throwaway build root: modules will be unsigned"
+fi
+done_step "install openssl (throwaway root)"
+
+step "dkms add"
+fp_br_run "dkms add $src" || fail "dkms add failed"
+done_step "dkms add"
+
+step "dkms build -k $kver"
+if ! fp_br_run "dkms build -k $kver $pkg/$version"; then
+	echo "---- compiler errors (/var/lib/dkms/$pkg/$version/build/make.log) ----" >&2
+	log=$FP_BR/var/lib/dkms/$pkg/$version/build/make.log
+	if [ -r "$log" ]; then
+		grep -E 'error|Error|warning:' "$log" >&2 || tail -n 40 "$log" >&2
+	fi
+	fail "dkms build failed for $kver"
+fi
+done_step "dkms build"
+
+step "dkms install -k $kver"
+fp_br_run "dkms install -k $kver $pkg/$version" || fail "dkms install failed"
+done_step "dkms install"
+
+step "verify the installed modules"
+# br_script SCRIPT ARGS...: run a bash script with arguments in the (throwaway) build root.
+br_script() {
+	local script=$1
+	shift
+	fp_br_run "$(printf '%q ' bash -c "$script" fp "$@")"
+}
+
+# shellcheck disable=SC2016 # expanded by the inner shell
+br_script '
+	set -u
+	kver=$1 version=$2 signing=$3; shift 3
+	dir=/lib/modules/$kver/updates/dkms
+	bad=0
+	no() { echo "  FAIL $*"; bad=1; }
+	for m in "$@"; do
+		f=$(ls "$dir/$m".ko* 2>/dev/null | head -n 1)
+		[ -n "$f" ] || { no "$m: not installed in $dir"; continue; }
+		echo "  $f"
+		[ "$(modinfo -k "$kver" -n "$m")" = "$f" ] || no "$m: modinfo/depmod resolve it to $(modinfo -k "$kver" -n "$m")"
+		[ -n "$(modinfo -F description "$f")" ] || no "$m: no description"
+		[ "$(modinfo -F license "$f")" = GPL ] || no "$m: license is not GPL"
+		[ "$(modinfo -F version "$f")" = "$version" ] || no "$m: version $(modinfo -F version "$f"), not $version"
+		[ "$(modinfo -F vermagic "$f" | cut -d" " -f1)" = "$kver" ] || no "$m: vermagic is not $kver"
+		if [ "$m" != fanotify_fastpath ]; then
+			modinfo -F depends "$f" | tr , "\n" | grep -qx fanotify_fastpath || no "$m: does not depend on fanotify_fastpath"
+			modinfo -F alias "$f" | grep -q "^fanotify-fastpath-" || no "$m: no fanotify-fastpath-NAME alias"
+		fi
+		signer=$(modinfo -F signer "$f")
+		if [ "$signing" = 1 ]; then
+			[ -n "$signer" ] && echo "    signed by: $signer" || no "$m: not signed although dkms has a key"
+		fi
+	done
+	n=$(ls "$dir" | wc -l)
+	[ "$n" = "$#" ] || no "$dir holds $n files, expected $#: $(ls "$dir")"
+	dkms status | grep -q "installed" || no "dkms status does not say installed"
+	dkms status
+	exit $bad
+' "$kver" "$version" "$signing" "${expected[@]}" || fail "installed modules are not as expected"
+rm -rf "$out"
+mkdir -p "$out"
+cp -a "$FP_BR/lib/modules/$kver/updates/dkms" "$out/"
+done_step "verify installed files"
+
+if [ "$vm" = 1 ]; then
+	step "VM: load the DKMS-installed modules"
+	# The VM boots the kernel of the shared build root; none of the tree's modules is in it.
+	if ! FP_BR=$shared_br "$FP_TOP/scripts/vm-run.sh" --bare \
+		--file "$out/dkms:/lib/modules/$kver/updates/dkms" \
+		--file "$FP_TOP/selftests/modinfo_test.sh:/data/modinfo_test.sh" \
+		"$FP_TOP/scripts/dkms-vm-test.sh"; then
+		fail "the VM could not load the DKMS-installed modules"
+	fi
+	done_step "VM boot + modprobe + checks"
+fi
+
+step "dkms remove --all"
+fp_br_run "dkms remove $pkg/$version --all" || fail "dkms remove failed"
+# shellcheck disable=SC2016 # expanded by the inner shell
+br_script '
+	kver=$1 pkg=$2
+	left=$(ls /lib/modules/$kver/updates/dkms 2>/dev/null)
+	[ -z "$left" ] || { echo "  FAIL left in updates/dkms: $left"; exit 1; }
+	modinfo -k "$kver" fanotify_fastpath >/dev/null 2>&1 && { echo "  FAIL modinfo still finds fanotify_fastpath"; exit 1; }
+	[ -z "$(dkms status "$pkg")" ] || { echo "  FAIL dkms status: $(dkms status "$pkg")"; exit 1; }
+	exit 0
+' "$kver" "$pkg" || fail "dkms remove left files behind"
+done_step "dkms remove + verify"
+
+echo
+echo "==== dkms-check passed: $pkg $version on $kver ($(secs_since "$t_start") s) ===="
+printf '  %s\n' "${timings[@]}"
+echo "  DKMS-built modules kept in ${out#"$FP_TOP"/}/dkms"
