@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fpctl selftests: the control tool against the fanotify groups of separate
+ * processes that know nothing about fastpath handlers ("holders": a child that
+ * creates fanotify groups and sleeps). Covers list/show/attach/detach/query,
+ * --replace, --fd, every error path with its message and exit code, and the
+ * help texts. Uses the test handlers of selftests/modules/fp_test_handler.c.
+ *
+ * fpctl is taken from $FPCTL, else from the directory of this program, else
+ * from /selftests (the VM's copy of the built selftests).
+ */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "fp_util.h"
+#include "kselftest_harness.h"
+
+#define TMOD		"fp_test_handler"
+#define CORE		"fanotify_fastpath"
+#define HOLDER_COMM	"fan_holder"
+#define PARAM_UNPRIV	"/sys/module/" CORE "/parameters/allow_unprivileged"
+#define EVMASK		(FAN_CREATE | FAN_DELETE)
+#define MAX_GROUPS	4
+
+/* fpctl's exit codes (tools/fpctl/fpctl.8). */
+enum {
+	EX_OK = 0, EX_FAIL, EX_USAGE, EX_NOPROC, EX_NOFAN, EX_AMBIGUOUS, EX_PERM,
+	EX_NOHANDLER, EX_BUSY, EX_NOCORE, EX_NOTATTACHED,
+};
+
+static char fpctl_path[PATH_MAX];
+
+static const char *fpctl_bin(void)
+{
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (fpctl_path[0])
+		return fpctl_path;
+	if (getenv("FPCTL")) {
+		snprintf(fpctl_path, sizeof(fpctl_path), "%s", getenv("FPCTL"));
+		return fpctl_path;
+	}
+	/* Beside this program, else where the VM keeps the built selftests. */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len < 0 ? 0 : len] = 0;
+	snprintf(fpctl_path, sizeof(fpctl_path), "%s/fpctl", dirname(self));
+	if (access(fpctl_path, X_OK))
+		snprintf(fpctl_path, sizeof(fpctl_path), "/selftests/fpctl");
+	return fpctl_path;
+}
+
+/* How to run fpctl: as whom, and without which capability. */
+struct as {
+	uid_t uid;		/* 0: stay root */
+	int drop_cap;		/* a CAP_* dropped from the bounding set, or -1 */
+};
+
+static const struct as as_root = { 0, -1 };
+
+struct run {
+	int rc;			/* exit code, or 128 + signal */
+	char out[16384];	/* stdout and stderr, interleaved */
+};
+
+/* Run fpctl with the NULL-terminated arguments; returns r->rc. */
+static int run_fpctl(struct run *r, const struct as *as, ...)
+{
+	const char *argv[32];
+	int pfd[2], status, n = 1;
+	size_t len = 0;
+	ssize_t got;
+	va_list ap;
+	pid_t pid;
+
+	argv[0] = "fpctl";
+	va_start(ap, as);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->rc = -1;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if (as->drop_cap >= 0 && prctl(PR_CAPBSET_DROP, as->drop_cap, 0, 0, 0))
+			_exit(120);
+		if (as->uid && (setresgid(as->uid, as->uid, as->uid) ||
+				setresuid(as->uid, as->uid, as->uid)))
+			_exit(121);
+		execv(fpctl_bin(), (char **)argv);
+		_exit(122);
+	}
+	close(pfd[1]);
+	while (len < sizeof(r->out) - 1 &&
+	       (got = read(pfd[0], r->out + len, sizeof(r->out) - 1 - len)) > 0)
+		len += got;
+	r->out[len] = 0;
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	r->rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r->rc;
+}
+
+#define HAS(r, s)	(!!strstr((r)->out, (s)))
+
+/*
+ * A separate process holding @n fanotify groups (0 to MAX_GROUPS) on /tmp and
+ * doing nothing else; @fds gets their descriptor numbers in it.
+ */
+static pid_t start_holder(int n, int *fds, uid_t uid)
+{
+	int pfd[2], i, v[MAX_GROUPS + 1];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(pfd[0]);
+		prctl(PR_SET_NAME, HOLDER_COMM, 0, 0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+			_exit(1);
+		v[0] = 0;
+		for (i = 0; i < n; i++) {
+			v[i + 1] = fp_fid_group("/tmp", EVMASK);
+			if (v[i + 1] < 0)
+				_exit(2);
+			v[0]++;
+		}
+		if (write(pfd[1], v, sizeof(v)) != sizeof(v))
+			_exit(3);
+		close(pfd[1]);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	memset(v, 0, sizeof(v));
+	if (read(pfd[0], v, sizeof(v)) != sizeof(v) || v[0] != n) {
+		close(pfd[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(pfd[0]);
+	for (i = 0; i < n; i++)
+		fds[i] = v[i + 1];
+	return pid;
+}
+
+static void stop_holder(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+FIXTURE(fpctl) {
+	pid_t holder;
+	int fds[MAX_GROUPS];
+	char pid[16];
+	char dir[64];
+};
+
+FIXTURE_SETUP(fpctl)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(fpctl_bin(), &st)) TH_LOG("no fpctl at %s (set FPCTL)", fpctl_bin());
+	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
+	self->holder = start_holder(1, self->fds, 0);
+	ASSERT_LT(0, self->holder);
+	snprintf(self->pid, sizeof(self->pid), "%d", self->holder);
+	snprintf(self->dir, sizeof(self->dir), "/tmp/fpctl.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+}
+
+FIXTURE_TEARDOWN(fpctl)
+{
+	char cmd[128];
+
+	stop_holder(self->holder);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
+	if (system(cmd))
+		TH_LOG("cleanup of %s failed", self->dir);
+}
+
+/* The number after the word @key in fpctl query output ("seen 3 passed 2 ..."), or -1. */
+static long field(const struct run *r, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p;
+
+	for (p = strstr(r->out, key); p; p = strstr(p + 1, key)) {
+		if ((p == r->out || p[-1] == ' ' || p[-1] == '\t') && p[len] == ' ')
+			return strtol(p + len + 1, NULL, 10);
+	}
+	return -1;
+}
+
+TEST_F(fpctl, list_shows_handlers)
+{
+	struct run r;
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "list", NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "NAME")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "DESCRIPTION"));
+	EXPECT_TRUE(HAS(&r, "fptest "));
+	EXPECT_TRUE(HAS(&r, TMOD));
+	EXPECT_TRUE(HAS(&r, "selftest handler: drop events by name substring"));
+	EXPECT_TRUE(HAS(&r, "sys-admin-only")) TH_LOG("fptest_admin's flag: %s", r.out);
+
+	/* Not root: sysfs is world-readable. */
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 65534, -1 }, "list", NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "fptest "));
+}
+
+TEST_F(fpctl, attach_query_show_detach)
+{
+	char want[64];
+	struct run r;
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				   "drop=outside", NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "attached handler fptest to process")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, HOLDER_COMM));
+
+	fp_touch(self->dir, "inside_1");
+	fp_touch(self->dir, "outside_1");
+	fp_touch(self->dir, "outside_2");
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "handler fptest")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "type c"));
+	EXPECT_EQ(2, field(&r, "dropped")) TH_LOG("%s", r.out);
+	EXPECT_LE(1, field(&r, "passed"));
+	EXPECT_EQ(field(&r, "seen"), field(&r, "passed") + field(&r, "dropped"));
+	EXPECT_EQ(0, field(&r, "denied"));
+	EXPECT_EQ(0, field(&r, "errors"));
+
+	/* show: the attachment, with the holder named as its process. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL)) TH_LOG("%s", r.out);
+	snprintf(want, sizeof(want), HOLDER_COMM "[%s]:%d", self->pid, self->fds[0]);
+	EXPECT_TRUE(HAS(&r, want)) TH_LOG("no %s in: %s", want, r.out);
+	EXPECT_TRUE(HAS(&r, "DROPPED"));
+	EXPECT_TRUE(HAS(&r, "fptest"));
+	EXPECT_EQ(1, fp_read_long(FP_SYSFS "/handlers/fptest/attachments"));
+
+	/* list counts it. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "list", NULL));
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "detached handler fptest from process")) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, fp_read_long(FP_SYSFS "/handlers/fptest/attachments"));
+
+	/* Nothing attached any more. */
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "detach", "-p", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL));
+	EXPECT_FALSE(HAS(&r, want)) TH_LOG("%s", r.out);
+}
+
+TEST_F(fpctl, busy_and_replace)
+{
+	struct run r;
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				   "drop=aa", NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_BUSY, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				     "drop=bb", NULL));
+	EXPECT_TRUE(HAS(&r, "already has handler 'fptest' attached")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "--replace"));
+
+	/* Options may follow the handler and its arguments. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				   "drop=bb", "--replace", NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "(replaced fptest)")) TH_LOG("%s", r.out);
+
+	fp_touch(self->dir, "aa");
+	fp_touch(self->dir, "bb");
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_EQ(1, field(&r, "dropped")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "flags replace")) TH_LOG("%s", r.out);
+
+	/* --replace with nothing attached is a plain attach. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "-r", "--perm-skip-allows",
+				   "--pid", self->pid, "fptest", NULL)) TH_LOG("%s", r.out);
+	EXPECT_FALSE(HAS(&r, "replaced"));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "flags replace,perm-skip-allows")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+}
+
+TEST_F(fpctl, no_such_process)
+{
+	char pid[16];
+	struct run r;
+	pid_t gone;
+
+	gone = fork();
+	ASSERT_LE(0, gone);
+	if (gone == 0)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	snprintf(pid, sizeof(pid), "%d", gone);
+	EXPECT_EQ(EX_NOPROC, run_fpctl(&r, &as_root, "attach", "--pid", pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "no such process")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOPROC, run_fpctl(&r, &as_root, "query", "--pid", pid, NULL));
+	EXPECT_EQ(EX_NOPROC, run_fpctl(&r, &as_root, "detach", "--pid", pid, NULL));
+}
+
+TEST_F(fpctl, no_fanotify_fd)
+{
+	char pid[16];
+	struct run r;
+	pid_t other;
+	int none[1];
+
+	other = start_holder(0, none, 0);
+	ASSERT_LT(0, other);
+	snprintf(pid, sizeof(pid), "%d", other);
+	EXPECT_EQ(EX_NOFAN, run_fpctl(&r, &as_root, "attach", "--pid", pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "has no fanotify file descriptor")) TH_LOG("%s", r.out);
+	/* It lists what the process has instead. */
+	EXPECT_TRUE(HAS(&r, "its file descriptors:")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "  0 -> ")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOFAN, run_fpctl(&r, &as_root, "query", "--pid", pid, NULL));
+	stop_holder(other);
+}
+
+TEST_F(fpctl, several_fanotify_fds)
+{
+	char pid[16], fd[16], want[64];
+	int fds[2];
+	struct run r;
+	pid_t two;
+
+	two = start_holder(2, fds, 0);
+	ASSERT_LT(0, two);
+	snprintf(pid, sizeof(pid), "%d", two);
+	EXPECT_EQ(EX_AMBIGUOUS, run_fpctl(&r, &as_root, "attach", "--pid", pid, "fptest", NULL));
+	snprintf(want, sizeof(want), "(%d, %d)", fds[0], fds[1]);
+	EXPECT_TRUE(HAS(&r, "has 2 fanotify file descriptors")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, want)) TH_LOG("no %s in: %s", want, r.out);
+	EXPECT_TRUE(HAS(&r, "--fd"));
+
+	/* --fd picks one; the other group stays without a handler. */
+	snprintf(fd, sizeof(fd), "%d", fds[1]);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", pid, "--fd", fd, "fptest",
+				   NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", pid, "--fd", fd, NULL));
+	snprintf(fd, sizeof(fd), "%d", fds[0]);
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--pid", pid, "-f", fd, NULL));
+
+	/* A descriptor that is not a fanotify group, and one that does not exist. */
+	EXPECT_EQ(EX_NOFAN, run_fpctl(&r, &as_root, "attach", "--pid", pid, "--fd", "0",
+				      "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "is not a fanotify group")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOFAN, run_fpctl(&r, &as_root, "query", "--pid", pid, "--fd", "999", NULL));
+	EXPECT_TRUE(HAS(&r, "has no file descriptor 999")) TH_LOG("%s", r.out);
+
+	/* show names the holder of the attached group only. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL));
+	snprintf(want, sizeof(want), HOLDER_COMM "[%d]:%d", two, fds[1]);
+	EXPECT_TRUE(HAS(&r, want)) TH_LOG("no %s in: %s", want, r.out);
+	snprintf(want, sizeof(want), HOLDER_COMM "[%d]:%d", two, fds[0]);
+	EXPECT_FALSE(HAS(&r, want)) TH_LOG("%s in: %s", want, r.out);
+	stop_holder(two);
+}
+
+TEST_F(fpctl, permission_denied)
+{
+	struct run r;
+
+	/* Not root: the control device is root-only. */
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 65534, -1 }, "attach", "--pid",
+				     self->pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "permission denied: cannot open /dev/fanotify_fastpath"))
+		TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 65534, -1 }, "query", "--pid",
+				     self->pid, NULL));
+
+	/* Root without CAP_SYS_PTRACE may not look into a process with more capabilities. */
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_PTRACE }, "attach", "--pid",
+				     self->pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "ptrace")) TH_LOG("%s", r.out);
+
+	/* Without CAP_SYS_ADMIN: no attach, no detach. */
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "attach", "--pid",
+				     self->pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "needs CAP_SYS_ADMIN")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest", NULL));
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "detach", "--pid",
+				     self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "needs CAP_SYS_ADMIN")) TH_LOG("%s", r.out);
+	/* Query needs only the device and the group. */
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "query", "--pid",
+				   self->pid, NULL)) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+
+	/* Unprivileged attaching allowed, but not of a sys-admin-only handler. */
+	ASSERT_EQ(0, fp_write_file(PARAM_UNPRIV, "Y"));
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "attach", "--pid",
+				     self->pid, "fptest_admin", NULL));
+	EXPECT_TRUE(HAS(&r, "sys-admin-only")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "attach", "--pid",
+				   self->pid, "fptest", NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, fp_write_file(PARAM_UNPRIV, "N"));
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+}
+
+TEST_F(fpctl, unknown_handler)
+{
+	struct run r;
+
+	EXPECT_EQ(EX_NOHANDLER, run_fpctl(&r, &as_root, "attach", "--pid", self->pid,
+					  "no_such_handler", NULL));
+	EXPECT_TRUE(HAS(&r, "no handler named 'no_such_handler'")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "registered handlers:")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "fanotify-fastpath-no_such_handler"));
+}
+
+TEST_F(fpctl, bad_arguments)
+{
+	char longarg[FAN_FP_ARGS_MAX + 16];
+	struct run r;
+
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, NULL));
+	EXPECT_TRUE(HAS(&r, "usage: fpctl"));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "frobnicate", NULL));
+	EXPECT_TRUE(HAS(&r, "unknown command 'frobnicate'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "--pid is required")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "handler name is missing")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", "12x", "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "--pid needs a process id")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", "0", "fptest", NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "query", "--pid", self->pid, "--fd", "-1",
+				      NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "bad name",
+				      NULL));
+	EXPECT_TRUE(HAS(&r, "invalid handler name")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid,
+				      "a_name_that_is_longer_than_31_chars", NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--bogus", NULL));
+	EXPECT_TRUE(HAS(&r, "unknown option '--bogus'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "query", "--replace", "--pid", self->pid,
+				      NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "query", "--pid", NULL));
+	EXPECT_TRUE(HAS(&r, "needs a value")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "list", "extra", NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "help", "nosuchcommand", NULL));
+
+	/* Arguments the handler itself refuses. */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				      "bogus=1", NULL));
+	EXPECT_TRUE(HAS(&r, "handler 'fptest' rejected the arguments \"bogus=1\""))
+		TH_LOG("%s", r.out);
+	memset(longarg, 'x', sizeof(longarg) - 1);
+	longarg[sizeof(longarg) - 1] = 0;
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				      longarg, NULL));
+	EXPECT_TRUE(HAS(&r, "longer than")) TH_LOG("%s", r.out);
+	/* Nothing got attached on the way. */
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+}
+
+TEST_F(fpctl, help_and_version)
+{
+	static const char * const cmds[] = { "list", "show", "attach", "detach", "query" };
+	struct run r;
+	size_t i;
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--help", NULL));
+	EXPECT_TRUE(HAS(&r, "Exit codes:"));
+	EXPECT_TRUE(HAS(&r, "fpctl attach --pid PID"));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", NULL));
+	EXPECT_TRUE(HAS(&r, "Commands:"));
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		char want[64];
+
+		ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", cmds[i], NULL));
+		snprintf(want, sizeof(want), "usage: fpctl %s", cmds[i]);
+		EXPECT_TRUE(HAS(&r, want)) TH_LOG("%s", r.out);
+		EXPECT_TRUE(HAS(&r, "  10  no handler is attached"));
+		ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, cmds[i], "--help", NULL));
+		EXPECT_TRUE(HAS(&r, want)) TH_LOG("%s", r.out);
+	}
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--version", NULL));
+	EXPECT_TRUE(HAS(&r, "fpctl ")) TH_LOG("%s", r.out);
+}
+
+/*
+ * Unload the core module (no holder of a hooked group is alive: each hooked
+ * group pins it), check the "not loaded" path of every command, and load
+ * everything back.
+ */
+TEST(core_module_not_loaded)
+{
+	pid_t holder;
+	char pid[16];
+	struct run r;
+	int fds[1], ret;
+
+	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
+	holder = start_holder(1, fds, 0);
+	ASSERT_LT(0, holder);
+	snprintf(pid, sizeof(pid), "%d", holder);
+
+	if (fp_module_loaded("fp_test_auto"))
+		ASSERT_EQ(0, fp_unload_wait("fp_test_auto", 5000));
+	ASSERT_EQ(0, fp_unload_wait(TMOD, 5000));
+	ret = fp_unload_wait(CORE, 10000);
+	if (ret) {
+		stop_holder(holder);
+		fp_ensure_loaded(TMOD);
+		SKIP(return, "the core module cannot be unloaded now: %s", strerror(-ret));
+	}
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "attach", "--pid", pid, "fptest", NULL));
+	EXPECT_TRUE(HAS(&r, "core module is not loaded")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "modprobe fanotify_fastpath")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "list", NULL));
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "show", NULL));
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "query", "--pid", pid, NULL));
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "detach", "--pid", pid, NULL));
+	stop_holder(holder);
+
+	ASSERT_EQ(0, fp_load(CORE, NULL));
+	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
+}
+
+TEST_HARNESS_MAIN
