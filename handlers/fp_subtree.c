@@ -85,5 +85,5 @@ module_init(subtree_mod_init);
 module_exit(subtree_mod_exit);
 MODULE_DESCRIPTION("fanotify fastpath handler: pass only events in a directory tree");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1");
+MODULE_VERSION(FANOTIFY_FASTPATH_VERSION);
 MODULE_ALIAS_FANOTIFY_FASTPATH("subtree");
