@@ -6,10 +6,9 @@
 #   before attaching it reports activity inside and outside the subtree,
 #   after "fpctl attach --pid $(pidof fatrace) ..." only the activity inside,
 #   after "fpctl detach" both again.
-# The handler is "subtree root=DIR" when a subtree handler is installed, else the test
-# handler "fptest drop=outside" (drops names containing "outside", which only the outside
-# activity uses). The files live on "/" (the initramfs), which fatrace always watches; /tmp
-# is a tmpfs without a device, which fatrace skips. Prints TAP.
+# The handler is "subtree root=DIR" (handlers/fp_subtree.c), loaded on demand by the attach.
+# The files live on "/" (the initramfs), which fatrace always watches; /tmp is a tmpfs
+# without a device, which fatrace skips. Prints TAP.
 # shellcheck disable=SC2317 # functions are also called through check()
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +19,7 @@ top=/fatrace-test.$$
 inside=$top/inside
 outside=$top/outside
 out=/tmp/fatrace.$$.out
-n=0 failed=0 fpid=
+n=0 failed=0 fpid='' loaded_here=
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
@@ -32,6 +31,14 @@ check() {
 finish() {
 	[ -z "$fpid" ] || { kill -INT "$fpid" 2>/dev/null; wait "$fpid" 2>/dev/null; }
 	rm -rf "$top" "$out"
+	# Unload the handler module if this test loaded it (it pins the core module).
+	if [ -n "$loaded_here" ]; then
+		for ((i = 0; i < 50; i++)); do
+			rmmod "$loaded_here" 2>/dev/null && break
+			sleep 0.1
+		done
+		check "rmmod $loaded_here" test ! -d "/sys/module/$loaded_here"
+	fi
 	echo "1..$n"
 	[ "$failed" = 0 ]
 	exit
@@ -73,13 +80,9 @@ command -v fatrace >/dev/null || bail "fatrace is not installed in the VM"
 [ -x "$fpctl" ] || bail "fpctl not found at $fpctl"
 mkdir -p "$inside" "$outside" || bail "cannot create $top"
 
-if modprobe -q fanotify-fastpath-subtree 2>/dev/null && [ -d /sys/kernel/fanotify_fastpath/handlers/subtree ]; then
-	handler=(subtree "root=$inside")
-else
-	modprobe -q fp_test_handler || bail "neither the subtree handler nor fp_test_handler loads"
-	handler=(fptest drop=outside)
-fi
-echo "# handler: ${handler[*]}"
+# Not loaded: "fpctl attach" loads it by its alias, as on an installed system.
+handler=(subtree "root=$inside")
+[ -d /sys/module/fp_subtree ] || loaded_here=fp_subtree
 
 fatrace -o "$out" &
 fpid=$!
