@@ -10,6 +10,8 @@
 #   make vm-run ARGS=".." build, then boot the VM with your own tests (scripts/vm-run.sh --help)
 #   make demo            build, then run the demo in the VM (selftests/demo.sh)
 #   make harness-selftest  check that the VM runner reports planted failures
+#   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
+#                        copy of the build root, and the DKMS-built modules in the VM
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export FP_TEST_MODULES
@@ -35,6 +37,9 @@ demo:
 
 harness-selftest:
 	@scripts/harness-selftest.sh
+
+dkms-check:
+	@scripts/build.sh && scripts/dkms-check.sh
 
 # The kernel release of KDIR, the handler modules (from handlers/Kbuild, as in dkms.conf) and
 # where modules_install puts our modules: updates/ keeps the tree's layout (module/, handlers/).
@@ -66,4 +71,4 @@ clean:
 	rm -rf build
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
-.PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall
+.PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check

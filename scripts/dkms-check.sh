@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Check the DKMS packaging (dkms.conf) the way a user installs it, in a throwaway copy of the
 # Debian trixie build root (an overlay: the shared build root is never changed):
+#   0. make install and make uninstall (modules in /lib/modules/KVER/updates, depmod)
 #   1. dkms add (a clean export of this tree), dkms build -k KVER, dkms install -k KVER;
 #      openssl is installed in the copy first, so dkms signs the modules with its MOK key
 #   2. verify the installed files: every module of module/ and handlers/ (as Kbuild builds
@@ -10,7 +11,9 @@
 #      fanotify-fastpath-* aliases and a dependency on fanotify_fastpath for handlers, and a
 #      signature by dkms's key
 #   3. boot the VM with the DKMS-built modules installed in /lib/modules/KVER/updates/dkms
-#      instead of the tree's, and load them with modprobe (selftests/modinfo_test.sh)
+#      instead of the tree's, load and check them with modprobe (selftests/modinfo_test.sh),
+#      then attach the DKMS-built subtree handler to fatrace with fpctl
+#      (selftests/fatrace_test.sh; fpctl from build/selftests, built by scripts/build.sh)
 #   4. dkms remove --all, and verify that nothing is left
 # Prints the time of each step; exits non-zero on the first failure, with the build log of a
 # failed build.
@@ -22,12 +25,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-vm=1 keep=0
+vm=1 keep=0 args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-vm) vm=0 ;;
 	--keep) keep=1 ;;
-	-h | --help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set /s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) fp_die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
@@ -40,7 +43,7 @@ if [ -z "${FP_DKMS_NS:-}" ]; then
 		FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
 	fi
 	export FP_KVER FP_DKMS_NS=1
-	exec unshare --mount --propagation private -- "$0" "$@"
+	exec unshare --mount --propagation private -- "$0" "${args[@]}"
 fi
 
 kver=$FP_KVER
@@ -81,6 +84,13 @@ FP_BR=$ov/root
 [ -d "$FP_BR/usr/src/linux-headers-$kver" ] ||
 	fail "headers of $kver missing in the build root: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
 
+# br_script SCRIPT ARGS...: run a bash script with arguments in the (throwaway) build root.
+br_script() {
+	local script=$1
+	shift
+	fp_br_run "$(printf '%q ' bash -c "$script" fp "$@")"
+}
+
 # A clean export of the tree (tracked and new files, nothing ignored), as a user's checkout.
 src=/var/tmp/$pkg-src
 mkdir -p "$FP_BR$src"
@@ -101,6 +111,34 @@ mapfile -t expected < <(sed -e 's|.*/||' -e 's|\.o$||' "$FP_BR/var/tmp/reference
 [ ${#expected[@]} -gt 0 ] || fail "the reference build produced no modules"
 fp_log "modules dkms must install: ${expected[*]}"
 done_step "reference build"
+
+step "make install / make uninstall"
+# shellcheck disable=SC2016 # expanded by the inner shell
+br_script '
+	set -u
+	src=$1 kdir=$2 kver=$3; shift 3
+	cp -a "$src" /var/tmp/make-install && cd /var/tmp/make-install || exit 1
+	make -s install KDIR="$kdir" >/tmp/install.log 2>&1 || { cat /tmp/install.log; exit 1; }
+	bad=0
+	for m in "$@"; do
+		f=$(modinfo -k "$kver" -n "$m" 2>/dev/null)
+		case "$f" in
+		/lib/modules/$kver/updates/*) echo "  make install: $f" ;;
+		*) echo "  FAIL make install: $m resolves to \"$f\""; bad=1 ;;
+		esac
+	done
+	make -s uninstall KDIR="$kdir" >/tmp/uninstall.log 2>&1 || { cat /tmp/uninstall.log; exit 1; }
+	for m in "$@"; do
+		if modinfo -k "$kver" -n "$m" >/dev/null 2>&1; then
+			echo "  FAIL make uninstall left $m"
+			bad=1
+		fi
+	done
+	left=$(find "/lib/modules/$kver/updates" -type f 2>/dev/null)
+	[ -z "$left" ] || { echo "  FAIL make uninstall left: $left"; bad=1; }
+	exit $bad
+' "$src" "$(fp_kdir "$kver")" "$kver" "${expected[@]}" || fail "make install / make uninstall"
+done_step "make install + uninstall"
 
 step "openssl for dkms's signing key"
 signing=1
@@ -130,13 +168,6 @@ fp_br_run "dkms install -k $kver $pkg/$version" || fail "dkms install failed"
 done_step "dkms install"
 
 step "verify the installed modules"
-# br_script SCRIPT ARGS...: run a bash script with arguments in the (throwaway) build root.
-br_script() {
-	local script=$1
-	shift
-	fp_br_run "$(printf '%q ' bash -c "$script" fp "$@")"
-}
-
 # shellcheck disable=SC2016 # expanded by the inner shell
 br_script '
 	set -u
@@ -176,9 +207,15 @@ done_step "verify installed files"
 if [ "$vm" = 1 ]; then
 	step "VM: load the DKMS-installed modules"
 	# The VM boots the kernel of the shared build root; none of the tree's modules is in it.
-	if ! FP_BR=$shared_br "$FP_TOP/scripts/vm-run.sh" --bare \
-		--file "$out/dkms:/lib/modules/$kver/updates/dkms" \
-		--file "$FP_TOP/selftests/modinfo_test.sh:/data/modinfo_test.sh" \
+	files=(--file "$out/dkms:/lib/modules/$kver/updates/dkms"
+		--file "$FP_TOP/selftests/modinfo_test.sh:/data/modinfo_test.sh"
+		--file "$FP_TOP/selftests/fatrace_test.sh:/data/fatrace_test.sh")
+	if [ -x "$FP_BUILD/selftests/fpctl" ]; then
+		files+=(--file "$FP_BUILD/selftests/fpctl:/data/fpctl")
+	else
+		fp_log "no $FP_BUILD/selftests/fpctl (scripts/build.sh builds it): fatrace part skipped"
+	fi
+	if ! FP_BR=$shared_br "$FP_TOP/scripts/vm-run.sh" --bare "${files[@]}" \
 		"$FP_TOP/scripts/dkms-vm-test.sh"; then
 		fail "the VM could not load the DKMS-installed modules"
 	fi
