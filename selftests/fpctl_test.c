@@ -2,9 +2,10 @@
 /*
  * fpctl selftests: the control tool against the fanotify groups of separate
  * processes that know nothing about fastpath handlers ("holders": a child that
- * creates fanotify groups and sleeps). Covers list/show/attach/detach/query,
+ * creates fanotify groups and sleeps). Covers list/show/attach/detach/query/tag,
  * --replace, --fd, every error path with its message and exit code, and the
- * help texts. Uses the test handlers of selftests/modules/fp_test_handler.c.
+ * help texts. Uses the test handlers of selftests/modules/fp_test_handler.c and
+ * the subtree handler (configured with tags).
  *
  * fpctl is taken from $FPCTL, else from the directory of this program, else
  * from /selftests (the VM's copy of the built selftests).
@@ -314,6 +315,51 @@ TEST_F(fpctl, busy_and_replace)
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
 }
 
+/* The subtree handler without arguments, configured with tags: two subtrees. */
+TEST_F(fpctl, tag_subtree_roots)
+{
+	char in1[96], in2[96], out[96];
+	struct run r;
+
+	snprintf(in1, sizeof(in1), "%s/in1", self->dir);
+	snprintf(in2, sizeof(in2), "%s/in2", self->dir);
+	snprintf(out, sizeof(out), "%s/out", self->dir);
+	ASSERT_EQ(0, mkdir(in1, 0755));
+	ASSERT_EQ(0, mkdir(in2, 0755));
+	ASSERT_EQ(0, mkdir(out, 0755));
+
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, in1, NULL));
+	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "subtree", NULL))
+		TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, in1, in2, NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "tagged ")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_EQ(2, field(&r, "tags")) TH_LOG("%s", r.out);
+
+	fp_touch(in1, "a");
+	fp_touch(in2, "b");
+	fp_touch(out, "c");
+	fp_touch(out, "d");
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_EQ(2, field(&r, "passed")) TH_LOG("%s", r.out);
+	EXPECT_EQ(2, field(&r, "dropped")) TH_LOG("%s", r.out);
+
+	/* Bad arguments tag nothing. */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, out,
+				      "/no/such/path", NULL));
+	EXPECT_TRUE(HAS(&r, "cannot open /no/such/path")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, "--value", "0",
+				      out, NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
+	EXPECT_EQ(2, field(&r, "tags")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "tag", "--pid",
+				     self->pid, out, NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+}
+
 TEST_F(fpctl, no_such_process)
 {
 	char pid[16];
@@ -491,7 +537,7 @@ TEST_F(fpctl, bad_arguments)
 
 TEST_F(fpctl, help_and_version)
 {
-	static const char * const cmds[] = { "list", "show", "attach", "detach", "query" };
+	static const char * const cmds[] = { "list", "show", "attach", "detach", "query", "tag" };
 	struct run r;
 	size_t i;
 

@@ -133,7 +133,17 @@ static const struct cmd_help cmd_helps[] = {
 	  "Detach the handler from the fanotify group of process PID: the group gets every\n"
 	  "event again.\n" },
 	{ "query", "fpctl query --pid PID [--fd FD]",
-	  "Show the handler attached to the fanotify group of process PID and its counters.\n" },
+	  "Show the handler attached to the fanotify group of process PID, its counters and\n"
+	  "the number of inode tags it holds.\n" },
+	{ "tag", "fpctl tag --pid PID [--fd FD] [--value N] PATH...",
+	  "Tag the inode of each PATH (a file or a directory) in the attachment of the\n"
+	  "fanotify group of process PID. Tags are the per-inode state of handlers: the\n"
+	  "subtree handler passes the events of tagged directories and tags the directories\n"
+	  "created in them, so \"fpctl attach --pid PID subtree\" without arguments followed\n"
+	  "by \"fpctl tag --pid PID DIR1 DIR2\" filters for several subtrees. A tag does not\n"
+	  "pin its inode; tags die with the attachment.\n"
+	  "\n"
+	  "  -v, --value N            the tag value, 1 (default) to 2^64-1\n" },
 	{ "help", "fpctl help [COMMAND]", "Show help for COMMAND, or for all commands.\n" },
 };
 
@@ -151,6 +161,10 @@ static const char exit_codes_text[] =
 	"  8   the group already has a handler: use --replace\n"
 	"  9   the core module is not loaded: modprobe fanotify_fastpath\n"
 	"  10  no handler is attached to the group\n";
+
+/* Which options a command takes besides --pid and --fd. */
+#define OPTS_ATTACH	0x1	/* --replace, --perm-skip-allows */
+#define OPTS_TAG	0x2	/* --value */
 
 static const struct cmd_help *find_help(const char *name)
 {
@@ -540,6 +554,7 @@ struct opts {
 	int fd;
 	bool replace;
 	bool perm_skip_allows;
+	unsigned long long value;
 	int nargs;
 	char **args;
 };
@@ -547,27 +562,31 @@ struct opts {
 enum { OPT_PERM_SKIP_ALLOWS = 256 };
 
 /*
- * Parse --pid/--fd (and for attach, the attach flags); the other arguments are
+ * Parse --pid/--fd and the options of @which (OPTS_*); the other arguments are
  * left in o->args. Returns EX_OK, EX_USAGE, or -1 for --help.
  */
-static int parse_opts(const char *cmd, int argc, char **argv, bool attach, struct opts *o)
+static int parse_opts(const char *cmd, int argc, char **argv, unsigned int which,
+		      struct opts *o)
 {
 	static const struct option lopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "fd", required_argument, NULL, 'f' },
 		{ "replace", no_argument, NULL, 'r' },
 		{ "perm-skip-allows", no_argument, NULL, OPT_PERM_SKIP_ALLOWS },
+		{ "value", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->pid = -1;
 	o->fd = -1;
+	o->value = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:f:rh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:f:rv:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint(optarg, &o->pid) || o->pid == 0)
@@ -580,12 +599,21 @@ static int parse_opts(const char *cmd, int argc, char **argv, bool attach, struc
 			break;
 		case 'r':
 		case OPT_PERM_SKIP_ALLOWS:
-			if (!attach)
+			if (!(which & OPTS_ATTACH))
 				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 			if (c == 'r')
 				o->replace = true;
 			else
 				o->perm_skip_allows = true;
+			break;
+		case 'v':
+			if (!(which & OPTS_TAG))
+				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			errno = 0;
+			o->value = strtoull(optarg, &end, 0);
+			if (!isdigit((unsigned char)*optarg) || *end || errno || !o->value)
+				return bad_usage(cmd, "--value needs a number from 1 to 2^64-1, not '%s'",
+						 optarg);
 			break;
 		case 'h':
 			return -1;
@@ -681,7 +709,7 @@ static int cmd_list(int argc, char **argv)
 	struct opts o;
 	int ret;
 
-	ret = parse_opts("list", argc, argv, false, &o);
+	ret = parse_opts("list", argc, argv, 0, &o);
 	if (ret < 0)
 		return cmd_help_exit("list", EX_OK);
 	if (ret)
@@ -807,7 +835,7 @@ static int cmd_show(int argc, char **argv)
 	struct opts o;
 	FILE *f;
 
-	ret = parse_opts("show", argc, argv, false, &o);
+	ret = parse_opts("show", argc, argv, 0, &o);
 	if (ret < 0)
 		return cmd_help_exit("show", EX_OK);
 	if (ret)
@@ -985,7 +1013,7 @@ static int cmd_attach(int argc, char **argv)
 	int ret, dev, i;
 	size_t len = 0;
 
-	ret = parse_opts("attach", argc, argv, true, &o);
+	ret = parse_opts("attach", argc, argv, OPTS_ATTACH, &o);
 	if (ret < 0)
 		return cmd_help_exit("attach", EX_OK);
 	if (ret)
@@ -1058,7 +1086,7 @@ static int cmd_detach(int argc, char **argv)
 	int ret, dev;
 	bool named;
 
-	ret = parse_opts("detach", argc, argv, false, &o);
+	ret = parse_opts("detach", argc, argv, 0, &o);
 	if (ret < 0)
 		return cmd_help_exit("detach", EX_OK);
 	if (ret)
@@ -1093,7 +1121,7 @@ static int cmd_query(int argc, char **argv)
 	struct opts o;
 	int ret, dev;
 
-	ret = parse_opts("query", argc, argv, false, &o);
+	ret = parse_opts("query", argc, argv, 0, &o);
 	if (ret < 0)
 		return cmd_help_exit("query", EX_OK);
 	if (ret)
@@ -1115,11 +1143,73 @@ static int cmd_query(int argc, char **argv)
 	printf("\ttype %s id %llu flags %s\n", info.is_bpf ? "bpf" : "c",
 	       (unsigned long long)info.id,
 	       attach_flags_str(info.attach_flags, flagbuf, sizeof(flagbuf)));
-	printf("\tseen %llu passed %llu dropped %llu denied %llu errors %llu\n",
+	printf("\tseen %llu passed %llu dropped %llu denied %llu errors %llu tags %llu\n",
 	       (unsigned long long)info.seen, (unsigned long long)info.passed,
 	       (unsigned long long)info.dropped, (unsigned long long)info.denied,
-	       (unsigned long long)info.errors);
+	       (unsigned long long)info.errors, (unsigned long long)info.tags);
 	return EX_OK;
+}
+
+static int cmd_tag(int argc, char **argv)
+{
+	struct fanotify_fastpath_info info;
+	struct fanotify_fastpath_tag tag;
+	int ret, dev, i, *fds;
+	char who[128];
+	struct target t;
+	struct opts o;
+
+	ret = parse_opts("tag", argc, argv, OPTS_TAG, &o);
+	if (ret < 0)
+		return cmd_help_exit("tag", EX_OK);
+	if (ret)
+		return ret;
+	if (!o.nargs)
+		return bad_usage("tag", "no PATH to tag");
+	/* Open every path first: a bad one tags nothing. */
+	fds = calloc(o.nargs, sizeof(*fds));
+	if (!fds) {
+		error("out of memory");
+		return EX_FAIL;
+	}
+	for (i = 0; i < o.nargs; i++) {
+		fds[i] = open(o.args[i], O_PATH | O_CLOEXEC);
+		if (fds[i] < 0) {
+			ret = bad_usage("tag", "cannot open %s: %s", o.args[i], strerror(errno));
+			goto out;
+		}
+	}
+	ret = setup_target("tag", &o, &dev, &t);
+	if (ret)
+		goto out;
+
+	describe(&t, who, sizeof(who));
+	for (i = 0; i < o.nargs && !ret; i++) {
+		memset(&tag, 0, sizeof(tag));
+		tag.version = FAN_FP_VERSION;
+		tag.fanotify_fd = t.local_fd;
+		tag.fd = fds[i];
+		tag.value = o.value;
+		if (!ioctl(dev, FAN_FP_IOC_TAG, &tag)) {
+			printf("tagged %s (value %llu) for %s\n", o.args[i], o.value, who);
+		} else if (errno == ENOENT && query_fd(dev, t.local_fd, &info) == -ENOENT) {
+			ret = not_attached(&t);
+		} else if (errno == ENOSPC) {
+			error("cannot tag %s: the attachment has as many tags as allowed", o.args[i]);
+			hint("the limit is the module parameter fanotify_fastpath.tag_max");
+			ret = EX_FAIL;
+		} else {
+			ret = common_errno(errno, "tagging inodes for", &t);
+		}
+	}
+	close(t.local_fd);
+	close(dev);
+out:
+	for (i = 0; i < o.nargs; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return ret;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -1152,6 +1242,7 @@ int main(int argc, char **argv)
 		{ "attach", cmd_attach },
 		{ "detach", cmd_detach },
 		{ "query", cmd_query },
+		{ "tag", cmd_tag },
 		{ "help", cmd_help },
 	};
 	const char *cmd;
