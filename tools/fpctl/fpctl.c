@@ -612,7 +612,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned int which
 			errno = 0;
 			o->value = strtoull(optarg, &end, 0);
 			if (!isdigit((unsigned char)*optarg) || *end || errno || !o->value)
-				return bad_usage(cmd, "--value needs a number from 1 to 2^64-1, not '%s'",
+				return bad_usage(cmd, "--value needs a number >= 1, not '%s'",
 						 optarg);
 			break;
 		case 'h':
@@ -1195,7 +1195,7 @@ static int cmd_tag(int argc, char **argv)
 		} else if (errno == ENOENT && query_fd(dev, t.local_fd, &info) == -ENOENT) {
 			ret = not_attached(&t);
 		} else if (errno == ENOSPC) {
-			error("cannot tag %s: the attachment has as many tags as allowed", o.args[i]);
+			error("cannot tag %s: the attachment has all the tags allowed", o.args[i]);
 			hint("the limit is the module parameter fanotify_fastpath.tag_max");
 			ret = EX_FAIL;
 		} else {
