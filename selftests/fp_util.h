@@ -281,7 +281,7 @@ static inline int fp_unload_wait(const char *mod, int ms)
 /* Unload every module that uses the core (its holders); 0 or the first -errno. */
 static inline int fp_unload_holders(int ms)
 {
-	char names[32][64];
+	char names[32][sizeof(((struct dirent *)0)->d_name)];
 	struct dirent *de;
 	int i, n = 0, ret = 0;
 	DIR *d = opendir("/sys/module/fanotify_fastpath/holders");
