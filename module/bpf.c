@@ -104,8 +104,7 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hoo
  * @buf: destination
  * @buf__sz: its size
  *
- * The entry name is the name in the event's directory for directory events,
- * else the name of the event's dentry.
+ * See fanotify_fastpath_event_name().
  *
  * Return: the length copied (without the NUL, truncated to @buf__sz - 1),
  * -ENOENT when the event has no name, -EINVAL for an empty buffer.
@@ -113,23 +112,7 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hoo
 __bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
 					char *buf, u32 buf__sz)
 {
-	struct dentry *dentry;
-	const char *name;
-
-	if (!buf__sz)
-		return -EINVAL;
-	if (event->file_name) {
-		name = event->file_name->name;
-	} else {
-		dentry = fsnotify_data_dentry(event->data, event->data_type);
-		if (!dentry) {
-			buf[0] = 0;
-			return -ENOENT;
-		}
-		/* Stable: the event holds the dentry and callers hold i_rwsem or a path. */
-		name = dentry->d_name.name;
-	}
-	return strscpy(buf, name, buf__sz) < 0 ? buf__sz - 1 : strlen(buf);
+	return fanotify_fastpath_event_name(event, buf, buf__sz);
 }
 
 /**

@@ -170,6 +170,48 @@ struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
 
+/**
+ * fanotify_fastpath_event_name() - copy the entry name of an event
+ * @event: the event passed to fp_handler
+ * @buf: destination
+ * @size: its size; NAME_MAX + 1 holds every name
+ *
+ * The entry name is @event->file_name when fsnotify passed one (events on
+ * the entries of a directory, and every event of a group that reports
+ * directory fids and names), else the name of the event's dentry (e.g. open
+ * or close events of a group reporting file descriptors). Events whose data is
+ * an inode and that come without a name (*_SELF events, FS_ERROR) have none.
+ * A dentry's name is read under its d_lock, so a concurrent rename cannot
+ * tear it.
+ *
+ * Context: fp_handler (any context but hard IRQ; does not sleep).
+ * Return: the length copied (without the NUL, truncated to @size - 1),
+ * -ENOENT when the event has no name (@buf is then ""), -EINVAL when @size is 0.
+ */
+int fanotify_fastpath_event_name(const struct fanotify_fastpath_event *event,
+				 char *buf, size_t size)
+{
+	struct dentry *dentry;
+	ssize_t len;
+
+	if (!size)
+		return -EINVAL;
+	if (event->file_name) {
+		len = strscpy(buf, event->file_name->name, size);
+	} else {
+		dentry = fsnotify_data_dentry(event->data, event->data_type);
+		if (!dentry) {
+			buf[0] = 0;
+			return -ENOENT;
+		}
+		spin_lock(&dentry->d_lock);
+		len = strscpy(buf, dentry->d_name.name, size);
+		spin_unlock(&dentry->d_lock);
+	}
+	return len < 0 ? size - 1 : len;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_event_name);
+
 /* 6.15+: a group reporting mount events reports only those. */
 #ifdef FAN_REPORT_MNT
 #define FP_MOUNT_GROUP(group)	FAN_GROUP_FLAG(group, FAN_REPORT_MNT)

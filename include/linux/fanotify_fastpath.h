@@ -94,6 +94,8 @@ int fanotify_fastpath_register(struct fanotify_fastpath_ops *ops);
 void fanotify_fastpath_unregister(struct fanotify_fastpath_ops *ops);
 
 struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *event);
+int fanotify_fastpath_event_name(const struct fanotify_fastpath_event *event,
+				 char *buf, size_t size);
 int fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 				const struct fanotify_fastpath_event *event,
 				unsigned int max_depth);

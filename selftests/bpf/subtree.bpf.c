@@ -21,7 +21,8 @@ int BPF_PROG(subtree_handler, struct fsnotify_group *group,
 	struct inode *dir = bpf_fanotify_event_dir(event);
 	struct inode *inode;
 
-	if (!bpf_fanotify_fastpath_tag_get(hook, dir))
+	/* The C handler's tag_get(NULL) is 0; the verifier wants the check spelled out. */
+	if (!dir || !bpf_fanotify_fastpath_tag_get(hook, dir))
 		return FAN_FP_RET_SKIP_EVENT;
 
 	/* Propagate the tag to a directory created in the tree. */
