@@ -84,9 +84,9 @@ static void seq_free(struct seq *s)
 	s->cap = 0;
 }
 
-static void mask_str(uint64_t mask, char *buf, size_t size)
+static void mask_str(__u64 mask, char *buf, size_t size)
 {
-	static const struct { uint64_t bit; const char *name; } bits[] = {
+	static const struct { __u64 bit; const char *name; } bits[] = {
 		{ FAN_ACCESS, "ACCESS" }, { FAN_MODIFY, "MODIFY" }, { FAN_ATTRIB, "ATTRIB" },
 		{ FAN_CLOSE_WRITE, "CLOSE_WRITE" }, { FAN_CLOSE_NOWRITE, "CLOSE_NOWRITE" },
 		{ FAN_OPEN, "OPEN" }, { FAN_MOVED_FROM, "MOVED_FROM" },
@@ -99,7 +99,7 @@ static void mask_str(uint64_t mask, char *buf, size_t size)
 	size_t i, len = 0;
 
 	buf[0] = 0;
-	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bits); i++) {
 		if (!(mask & bits[i].bit))
 			continue;
 		len += snprintf(buf + len, size - len, "%s%s", len ? "|" : "", bits[i].name);
@@ -141,12 +141,15 @@ static void fid_path(int mnt, struct fanotify_event_info_fid *fid, char *buf, si
 /* Append every queued event of @fan to @s; returns the number read or -errno. */
 static int record(int fan, int mnt, struct seq *s)
 {
-	char buf[8192] __attribute__((aligned(8)));
+	union {
+		struct fanotify_event_metadata md;
+		char b[8192];
+	} buf;
 	int total = 0;
 
 	for (;;) {
-		struct fanotify_event_metadata *ev = (void *)buf;
-		ssize_t len = read(fan, buf, sizeof(buf));
+		struct fanotify_event_metadata *ev = &buf.md;
+		ssize_t len = read(fan, buf.b, sizeof(buf.b));
 
 		if (len < 0)
 			return errno == EAGAIN ? total : -errno;
@@ -156,7 +159,8 @@ static int record(int fan, int mnt, struct seq *s)
 			int np = 0;
 
 			total++;
-			path[0][0] = path[1][0] = 0;
+			path[0][0] = 0;
+			path[1][0] = 0;
 			while (off + sizeof(struct fanotify_event_info_header) <= ev->event_len) {
 				struct fanotify_event_info_fid *fid = (void *)((char *)ev + off);
 
@@ -235,7 +239,7 @@ struct cmp {
 		ASSERT_LE(0, record(self->c.fan, self->c.mnt, &self->c.got)); \
 	} while (0)
 
-static int cmp_group(struct cmp *c, unsigned int init_flags, uint64_t mask)
+static int cmp_group(struct cmp *c, unsigned int init_flags, __u64 mask)
 {
 	c->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_NONBLOCK | FAN_CLOEXEC | init_flags,
 			       O_RDONLY);
@@ -337,14 +341,30 @@ static void want_lines(struct seq *want, const char *const *lines)
 static char libbpf_log[65536];
 static size_t libbpf_log_len;
 
-static int capture_print(enum libbpf_print_level level __attribute__((unused)),
-			 const char *fmt, va_list ap)
+/* Keeps the newest libbpf output: a verifier's verdict is at the end of its log. */
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (libbpf_log_len < sizeof(libbpf_log) - 1)
-		libbpf_log_len += vsnprintf(libbpf_log + libbpf_log_len,
-					    sizeof(libbpf_log) - libbpf_log_len, fmt, ap);
-	if (libbpf_log_len > sizeof(libbpf_log) - 1)
-		libbpf_log_len = sizeof(libbpf_log) - 1;
+	static char line[1 << 18];	/* a whole verifier log comes in one call */
+	const char *l = line;
+	size_t len;
+
+	(void)level;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	len = strlen(line);
+	if (len >= sizeof(libbpf_log) / 2) {
+		l += len - sizeof(libbpf_log) / 2 + 1;
+		len = strlen(l);
+	}
+	if (libbpf_log_len + len >= sizeof(libbpf_log)) {
+		size_t keep = sizeof(libbpf_log) / 2;
+
+		if (keep > libbpf_log_len)
+			keep = libbpf_log_len;
+		memmove(libbpf_log, libbpf_log + libbpf_log_len - keep, keep);
+		libbpf_log_len = keep;
+	}
+	memcpy(libbpf_log + libbpf_log_len, l, len + 1);
+	libbpf_log_len += len;
 	return 0;
 }
 
@@ -396,7 +416,7 @@ FIXTURE_TEARDOWN(subtree)
  * subtree: the C handler gets "root=@root", the BPF one a tag from userspace.
  */
 static int subtree_start(struct cmp *c, bool bpf, unsigned int init_flags,
-			 uint64_t mask, const char *root)
+			 __u64 mask, const char *root)
 {
 	char args[256];
 	int ret;
@@ -684,26 +704,31 @@ FIXTURE_VARIANT_ADD(name_filter, bpf) {
 	.bpf = true,
 };
 
-/* Load the BPF twin with the suffix list of @args in its .rodata. */
-static int nf_bpf_load(struct cmp *c, const char *args)
+/* Give the loaded BPF twin the suffix list of @args. */
+static int nf_bpf_config(struct cmp *c, const char *args)
 {
 	struct nf_list l;
-	unsigned int i;
+	__u32 zero = 0;
 	int ret;
 
 	ret = nf_parse_args(args, &l);
 	if (ret)
 		return ret;
-	c->nf = name_filter__open();
+	return bpf_map__update_elem(c->nf->maps.nf_config, &zero, sizeof(zero), &l, sizeof(l),
+				    BPF_ANY) ? -errno : 0;
+}
+
+/* Load the BPF twin, configured with @args, and register it. */
+static int nf_bpf_load(struct cmp *c, const char *args)
+{
+	int ret;
+
+	c->nf = name_filter__open_and_load();
 	if (!c->nf)
 		return -errno;
-	c->nf->rodata->nr_suffixes = l.nr;
-	for (i = 0; i < l.nr; i++) {
-		c->nf->rodata->suffix_len[i] = l.len[i];
-		memcpy((char *)c->nf->rodata->suffixes[i], l.suffix[i], NF_SUFFIX_MAX);
-	}
-	if (name_filter__load(c->nf))
-		return -errno;
+	ret = nf_bpf_config(c, args);
+	if (ret)
+		return ret;
 	c->link = bpf_map__attach_struct_ops(c->nf->maps.name_filter_bpf_ops);
 	return c->link ? 0 : -errno;
 }
@@ -825,7 +850,7 @@ TEST_F(name_filter, long_and_short_names)
 	unsigned int i;
 
 	/* Odd lengths end in ".c" (except 1: "c"), even ones in ".x". */
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		int len = lens[i];
 
 		memset(name, 'n', len);
@@ -843,6 +868,27 @@ TEST_F(name_filter, long_and_short_names)
 	}
 	check_seq(_metadata, FIXTURE_NAME, variant->impl, &self->c.got, &want);
 	seq_free(&want);
+}
+
+/*
+ * A new suffix list while attached: the C handler gets it by an atomic
+ * replace (FAN_FP_ATTACH_REPLACE with new args), the BPF one by a write to
+ * its config map. No event in between is lost or judged by no list.
+ */
+TEST_F(name_filter, reconfigure_while_attached)
+{
+	OP(put(BASE "/a.c", NULL));
+	OP(put(BASE "/b.txt", NULL));
+	if (variant->bpf) {
+		ASSERT_EQ(0, nf_bpf_config(&self->c, "ext=.txt"));
+	} else {
+		ASSERT_EQ(0, fp_attach_flags(self->c.dev, self->c.fan, "name_filter", "ext=.txt",
+					     FAN_FP_ATTACH_REPLACE));
+	}
+	OP(unlink(BASE "/a.c"));
+	OP(unlink(BASE "/b.txt"));
+	EXPECT_SEQ("CLOSE_WRITE|CREATE a.c",
+		   "DELETE b.txt");
 }
 
 #undef FIXTURE_NAME

@@ -5,10 +5,13 @@
  * as handlers/fp_name_filter.c (byte-wise suffix, any object type, events
  * without a name dropped) so that the two can be compared.
  *
- * Configuration: the loader writes the suffix list into .rodata before
- * loading (name_filter_config.h parses the C handler's "ext=.c,.h" string
- * into it). The verifier then sees the list as constants. fp_init takes no
- * argument string: a non-empty one fails the attach with -EINVAL.
+ * Configuration: the loader writes the suffix list into the one element of
+ * the "nf_config" array map (name_filter_config.h parses the C handler's
+ * "ext=.c,.h" string into it), before attaching or at any time later: the
+ * handler reads it per event, so a new list applies from the next event on
+ * without detaching (an event racing the update may see part of each list).
+ * fp_init takes no argument string: a non-empty one fails the attach with
+ * -EINVAL. An empty list drops every event.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,9 +22,12 @@
 #define EINVAL		22
 #define NAME_BUF	256	/* NAME_MAX + 1: every name fits */
 
-const volatile __u32 nr_suffixes;
-const volatile __u32 suffix_len[NF_MAX_SUFFIXES];
-const volatile char suffixes[NF_MAX_SUFFIXES][NF_SUFFIX_MAX];
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nf_list);
+} nf_config SEC(".maps");
 
 struct name_buf {
 	char name[NAME_BUF];
@@ -40,28 +46,33 @@ int BPF_PROG(name_filter_handler, struct fsnotify_group *group,
 	     struct fanotify_fastpath_hook *hook,
 	     struct fanotify_fastpath_event *event)
 {
+	struct nf_list *cfg;
 	struct name_buf *b;
-	__u32 zero = 0, i, j, slen, off;
+	__u32 zero = 0, i, j, nr, slen, off;
 	int len;
 
+	cfg = bpf_map_lookup_elem(&nf_config, &zero);
 	b = bpf_map_lookup_elem(&scratch, &zero);
-	if (!b)
+	if (!cfg || !b)
 		return FAN_FP_RET_SEND_TO_USERSPACE;
 	len = bpf_fanotify_event_name(event, b->name, sizeof(b->name));
 	if (len < 0)
 		return FAN_FP_RET_SKIP_EVENT;
 
-	for (i = 0; i < NF_MAX_SUFFIXES && i < nr_suffixes; i++) {
-		slen = suffix_len[i];
+	nr = cfg->nr;
+	for (i = 0; i < NF_MAX_SUFFIXES && i < nr; i++) {
+		slen = cfg->len[i];
 		if (!slen || slen >= NF_SUFFIX_MAX || slen > len)
 			continue;
 		off = len - slen;
-		for (j = 0; j < NF_SUFFIX_MAX; j++) {
-			if (j == slen)
-				return FAN_FP_RET_SEND_TO_USERSPACE;
-			if (b->name[(off + j) & (NAME_BUF - 1)] != suffixes[i][j])
+		/* Keeps the bound j < 31 below: clang drops it as implied by slen < 32. */
+		barrier_var(slen);
+		for (j = 0; j < NF_SUFFIX_MAX - 1 && j < slen; j++) {
+			if (b->name[(off + j) & (NAME_BUF - 1)] != cfg->suffix[i][j])
 				break;
 		}
+		if (j == slen)
+			return FAN_FP_RET_SEND_TO_USERSPACE;
 	}
 	return FAN_FP_RET_SKIP_EVENT;
 }

@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Configuration of the BPF "name_filter_bpf" handler (name_filter.bpf.c):
- * limits shared with the program, and, for loaders, a parser of the C
- * handler's argument string ("ext=.c,.h") with the same rules and errnos as
- * handlers/fp_name_filter.c, whose limits these must equal.
+ * the value of its one-element "nf_config" array map, and, for loaders, a
+ * parser of the C handler's argument string ("ext=.c,.h") into it with the
+ * same rules and errnos as handlers/fp_name_filter.c, whose limits these
+ * must equal.
  */
 #ifndef NAME_FILTER_CONFIG_H
 #define NAME_FILTER_CONFIG_H
 
-#define NF_MAX_SUFFIXES	16
-#define NF_SUFFIX_MAX	32	/* including the NUL */
-
 #ifndef __bpf__
 #include <errno.h>
 #include <string.h>
+#include <linux/types.h>
+#endif
+
+#define NF_MAX_SUFFIXES	16
+#define NF_SUFFIX_MAX	32	/* including the NUL */
 
 struct nf_list {
-	unsigned int nr;
-	unsigned int len[NF_MAX_SUFFIXES];
+	__u32 nr;
+	__u32 len[NF_MAX_SUFFIXES];
 	char suffix[NF_MAX_SUFFIXES][NF_SUFFIX_MAX];
 };
 
+#ifndef __bpf__
 /* Parse "ext=SUFFIX[,SUFFIX...]" into @out; 0 or the C handler's -errno. */
 static inline int nf_parse_args(const char *args, struct nf_list *out)
 {
