@@ -12,6 +12,7 @@
 #   make harness-selftest  check that the VM runner reports planted failures
 #   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
 #                        copy of the build root, and the DKMS-built modules in the VM
+#   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export FP_TEST_MODULES
@@ -64,6 +65,9 @@ uninstall:
 	rmdir $(FP_MODDIR)/module $(FP_MODDIR)/handlers 2>/dev/null || true
 	depmod $(DEPMOD_BASE) -a $(KVER)
 
+bench:
+	@scripts/bench.sh $(ARGS)
+
 # Kbuild's clean needs KDIR; without it (e.g. no headers for the host kernel) only build/ and
 # the harness module's outputs go.
 clean:
@@ -72,3 +76,4 @@ clean:
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
+.PHONY: bench
