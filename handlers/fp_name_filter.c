@@ -127,5 +127,5 @@ module_init(nf_mod_init);
 module_exit(nf_mod_exit);
 MODULE_DESCRIPTION("fanotify fastpath handler: pass only events whose name ends with a suffix");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1");
+MODULE_VERSION(FANOTIFY_FASTPATH_VERSION);
 MODULE_ALIAS_FANOTIFY_FASTPATH("name_filter");
