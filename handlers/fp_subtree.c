@@ -10,7 +10,11 @@
  * Known limits (those of the seed): a directory moved into the tree from
  * outside is not tagged, one moved out keeps its tag; a tagged directory that
  * is evicted from the inode cache loses its tag (its events are then dropped);
- * mounts inside the tree are not followed.
+ * mounts inside the tree are not followed. An event is judged by the directory
+ * it is reported in, so the root's own events (reported in its untagged parent)
+ * and *_SELF events (no directory) are dropped; through a hard link, the name in
+ * the tree counts, not the inode. selftests/bpf/compare_test.c pins all of this
+ * down, identically for this module and the BPF twin.
  *
  * Arguments: "root=PATH" tags PATH (a directory) at attach time. Without
  * arguments nothing is tagged until userspace tags a root with
