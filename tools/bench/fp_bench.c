@@ -227,12 +227,13 @@ static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result 
 	int ret = 0, fd;
 
 	run_cmd("rm -rf %s", TOP);
+	if (mkdir(TOP, 0755) || mkdir(TOP "/out", 0755) || mkdir(ROOT, 0755))
+		return -errno;
 	for (i = 0; i < NR_OUT_DIRS; i++) {
 		snprintf(dirs[i], sizeof(dirs[i]), TOP "/out/o%ld", i);
-		run_cmd("mkdir -p %s", dirs[i]);
+		if (mkdir(dirs[i], 0755))
+			return -errno;
 	}
-	if (mkdir(ROOT, 0755))
-		return -errno;
 	memset(data, 'x', sizeof(data));
 
 	if (cfg != CFG_NONE) {
