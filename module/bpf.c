@@ -19,11 +19,13 @@
  *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
  *	bpf_fanotify_event_dir(event)	the event's directory (not referenced) or NULL
  *	bpf_fanotify_fastpath_tag_depth(hook, event, max)	nearest tagged ancestor
+ *	bpf_fanotify_current_uid()	real uid of the acting task (initial user namespace)
  */
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/string.h>
 
@@ -146,6 +148,21 @@ __bpf_kfunc struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event 
 	return fanotify_fastpath_event_dir(event);
 }
 
+/**
+ * bpf_fanotify_current_uid() - the real uid of the task that caused the event
+ *
+ * fp_handler runs in the context of the task whose file operation raised the
+ * event (a kernel thread for events raised by the kernel itself, e.g. nfsd or
+ * FS_ERROR). This is what bpf_get_current_uid_gid() would give, which the
+ * struct_ops type cannot offer (its proto is not exported to modules).
+ *
+ * Return: the uid as seen in the initial user namespace.
+ */
+__bpf_kfunc u32 bpf_fanotify_current_uid(void)
+{
+	return from_kuid(&init_user_ns, current_uid());
+}
+
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(fp_kfunc_ids)
@@ -156,6 +173,7 @@ BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_depth, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_current_uid)
 BTF_KFUNCS_END(fp_kfunc_ids)
 
 /* Our kfuncs are for programs of our struct_ops type only. */

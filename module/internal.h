@@ -148,6 +148,7 @@ struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
 int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 				    struct fanotify_fastpath_event *event,
 				    u32 max_depth);
+u32 bpf_fanotify_current_uid(void);
 
 /* ctl.c */
 int fp_ctl_init(void);

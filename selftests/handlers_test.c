@@ -107,6 +107,28 @@ TEST_F(handlers, name_filter_args)
 	expect_args(_metadata, fds, -E2BIG, "name_filter", "ext=" SIXTEEN ",17");
 }
 
+TEST_F(handlers, uid_filter_args)
+{
+	const int fds[2] = { self->dev, self->fan };
+
+	expect_args(_metadata, fds, 0, "uid_filter", "uid=0");
+	expect_args(_metadata, fds, 0, "uid_filter", "uid=1000,1001");
+	expect_args(_metadata, fds, 0, "uid_filter", "not_uid=0");
+	expect_args(_metadata, fds, 0, "uid_filter", "uid=4294967294");
+	expect_args(_metadata, fds, 0, "uid_filter", "uid=" SIXTEEN);
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", NULL);
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid=");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid=1,");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid=1,,2");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid=-1");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "uid=1a");
+	expect_args(_metadata, fds, -EINVAL, "uid_filter", "gid=1");
+	expect_args(_metadata, fds, -ERANGE, "uid_filter", "uid=4294967295");
+	expect_args(_metadata, fds, -ERANGE, "uid_filter", "not_uid=99999999999");
+	expect_args(_metadata, fds, -E2BIG, "uid_filter", "uid=" SIXTEEN ",17");
+}
+
 /* Attaching by name loads the module through MODULE_ALIAS_FANOTIFY_FASTPATH. */
 static void autoload(struct __test_metadata *_metadata, int dev, int fan,
 		     const char *mod, const char *handler, const char *args)
@@ -142,6 +164,11 @@ TEST_F(handlers, subtree_autoloads_by_alias)
 TEST_F(handlers, name_filter_autoloads_by_alias)
 {
 	autoload(_metadata, self->dev, self->fan, "fp_name_filter", "name_filter", "ext=.c");
+}
+
+TEST_F(handlers, uid_filter_autoloads_by_alias)
+{
+	autoload(_metadata, self->dev, self->fan, "fp_uid_filter", "uid_filter", "not_uid=0");
 }
 
 /* A failed fp_init must not leave the module pinned. */

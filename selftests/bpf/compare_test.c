@@ -19,11 +19,15 @@
  *   subtree      handlers/fp_subtree.c ("subtree", args root=PATH) and
  *                subtree.bpf.c ("subtree_bpf", root tagged with FAN_FP_IOC_TAG)
  *   name_filter  handlers/fp_name_filter.c ("name_filter", args ext=LIST) and
- *                name_filter.bpf.c ("name_filter_bpf", LIST in .rodata)
+ *                name_filter.bpf.c ("name_filter_bpf", LIST in its nf_config map)
+ *   uid_filter   handlers/fp_uid_filter.c ("uid_filter", args uid=LIST or
+ *                not_uid=LIST) and uid_filter.bpf.c ("uid_filter_bpf", LIST in its
+ *                uf_config map)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
@@ -31,8 +35,10 @@
 #include "kselftest_harness.h"
 
 #include "name_filter_config.h"
+#include "uid_filter_config.h"
 #include "subtree.skel.h"
 #include "name_filter.skel.h"
+#include "uid_filter.skel.h"
 
 #define BASE		"/tmp/fpc"
 #define ROOT		BASE "/root"
@@ -230,6 +236,7 @@ struct cmp {
 	int dev, fan, mnt;
 	struct subtree *st;
 	struct name_filter *nf;
+	struct uid_filter *uf;
 	struct bpf_link *link;
 	struct seq got;
 };
@@ -280,6 +287,8 @@ static void cmp_teardown(struct cmp *c)
 		subtree__destroy(c->st);
 	if (c->nf)
 		name_filter__destroy(c->nf);
+	if (c->uf)
+		uid_filter__destroy(c->uf);
 	if (c->dev > 0)
 		close(c->dev);
 	seq_free(&c->got);
@@ -893,6 +902,147 @@ TEST_F(name_filter, reconfigure_while_attached)
 
 #undef FIXTURE_NAME
 
+/* ---- uid_filter --------------------------------------------------------------------------- */
+
+#define FIXTURE_NAME "uid_filter"
+
+FIXTURE(uid_filter) {
+	struct cmp c;
+};
+
+FIXTURE_VARIANT(uid_filter) {
+	const char *impl;
+	bool bpf;
+};
+
+FIXTURE_VARIANT_ADD(uid_filter, c) {
+	.impl = "c",
+	.bpf = false,
+};
+
+FIXTURE_VARIANT_ADD(uid_filter, bpf) {
+	.impl = "bpf",
+	.bpf = true,
+};
+
+FIXTURE_SETUP(uid_filter)
+{
+	memset(&self->c, 0, sizeof(self->c));
+	rm_rf(BASE);
+	mkdir_p(BASE);
+	ASSERT_EQ(0, chmod(BASE, 0777));	/* other uids work in it too */
+	self->c.dev = fp_open_dev();
+	ASSERT_LE(0, self->c.dev);
+	ASSERT_EQ(0, cmp_group(&self->c, FAN_REPORT_DFID_NAME, ALL_EVENTS));
+	if (variant->bpf) {
+		self->c.uf = uid_filter__open_and_load();
+		ASSERT_NE(NULL, self->c.uf) TH_LOG("%s", libbpf_log);
+		self->c.link = bpf_map__attach_struct_ops(self->c.uf->maps.uid_filter_bpf_ops);
+		ASSERT_NE(NULL, self->c.link);
+	}
+}
+
+FIXTURE_TEARDOWN(uid_filter)
+{
+	cmp_teardown(&self->c);
+}
+
+/* Attach the variant's handler configured by the C handler's argument string @args. */
+static int uf_start(struct cmp *c, bool bpf, const char *args)
+{
+	struct uf_list l;
+	__u32 zero = 0;
+	int ret;
+
+	if (!bpf)
+		ret = fp_attach(c->dev, c->fan, "uid_filter", args);
+	else if (uf_parse_args(args, &l))
+		ret = -EINVAL;
+	else if (bpf_map__update_elem(c->uf->maps.uf_config, &zero, sizeof(zero), &l, sizeof(l),
+				      BPF_ANY))
+		ret = -errno;
+	else
+		ret = fp_attach(c->dev, c->fan, "uid_filter_bpf", NULL);
+	return ret ? ret : drain(c);
+}
+
+static int op_put(const char *path)
+{
+	return put(path, NULL);
+}
+
+static int op_mkdir(const char *path)
+{
+	return mkdir(path, 0755);
+}
+
+/* Run @fn(@path) in a child with all uids and gids set to @uid. */
+static int run_as(uid_t uid, int (*fn)(const char *), const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(2);
+		_exit(fn(path) ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+/* OP() as @uid, recording into @c. */
+#define OP_AS(uid, fn, path) do { \
+		ASSERT_EQ(0, run_as(uid, fn, path)); \
+		ASSERT_LE(0, record(c->fan, c->mnt, &c->got)); \
+	} while (0)
+
+/* The same operations for every configuration: who does what. */
+static void uid_ops(struct __test_metadata *_metadata, struct cmp *c)
+{
+	OP_AS(0, op_put, BASE "/r0");
+	OP_AS(1000, op_put, BASE "/a");
+	OP_AS(1001, op_put, BASE "/b");
+	OP_AS(1002, op_put, BASE "/c");
+	OP_AS(1000, unlink, BASE "/c");		/* the actor counts, not the owner */
+	OP_AS(0, unlink, BASE "/a");
+	OP_AS(1002, op_mkdir, BASE "/d");
+	OP_AS(1001, rmdir, BASE "/d");
+	OP_AS(0, unlink, BASE "/b");
+	OP_AS(0, unlink, BASE "/r0");
+}
+
+TEST_F(uid_filter, only_listed_uids)
+{
+	ASSERT_EQ(0, uf_start(&self->c, variant->bpf, "uid=1000,1001"));
+	uid_ops(_metadata, &self->c);
+	/*
+	 * The uid does not care about directories: rmdir's DELETE_SELF (raised
+	 * first, reported with the fid of the directory, already gone when the
+	 * test resolves it) passes too.
+	 */
+	EXPECT_SEQ("CLOSE_WRITE|CREATE a",
+		   "CLOSE_WRITE|CREATE b",
+		   "DELETE c",
+		   "DELETE_SELF|ONDIR ?/.",
+		   "DELETE|ONDIR d");
+}
+
+TEST_F(uid_filter, listed_uids_dropped)
+{
+	ASSERT_EQ(0, uf_start(&self->c, variant->bpf, "not_uid=0,1001"));
+	uid_ops(_metadata, &self->c);
+	EXPECT_SEQ("CLOSE_WRITE|CREATE a",
+		   "CLOSE_WRITE|CREATE c",
+		   "DELETE c",
+		   "CREATE|ONDIR d");
+}
+
+#undef FIXTURE_NAME
+
 /* ---- across implementations --------------------------------------------------------------- */
 
 /* The userspace parser that configures the BPF twin accepts what the C handler accepts. */
@@ -919,6 +1069,36 @@ TEST(name_filter_bpf_config_matches_c_args)
 		int c_ret = fp_attach(dev, fan, "name_filter", *a);
 
 		EXPECT_EQ(c_ret, nf_parse_args(*a, &l)) TH_LOG("args \"%s\"", *a);
+		if (!c_ret)
+			ASSERT_EQ(0, fp_detach(dev, fan));
+	}
+	close(fan);
+	close(dev);
+}
+
+/* Same for the uid_filter twin's parser. */
+TEST(uid_filter_bpf_config_matches_c_args)
+{
+	static const char *const args[] = {
+		"", "uid", "uid=", "uid=1,", "uid=,1", "uid=1,,2", "uids=1", "not_uid",
+		"not_uid=", "uid=-1", "uid=+1", "uid=1a", "uid= 1", "uid=0", "not_uid=0,1000",
+		"uid=4294967294", "uid=4294967295", "uid=99999999999", "uid=123456789012",
+		"uid=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16",
+		"uid=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+		NULL,
+	};
+	const char *const *a;
+	struct uf_list l;
+	int dev, fan;
+
+	dev = fp_open_dev();
+	ASSERT_LE(0, dev);
+	fan = fp_fid_group("/tmp", FAN_CREATE);
+	ASSERT_LE(0, fan);
+	for (a = args; *a; a++) {
+		int c_ret = fp_attach(dev, fan, "uid_filter", *a);
+
+		EXPECT_EQ(c_ret, uf_parse_args(*a, &l)) TH_LOG("args \"%s\"", *a);
 		if (!c_ret)
 			ASSERT_EQ(0, fp_detach(dev, fan));
 	}
