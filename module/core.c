@@ -331,6 +331,15 @@ out_unlock:
 	return ret;
 }
 
+/* The attachment of a live group, or NULL. Context: fp_mutex held. */
+static struct fp_attachment *fp_group_attachment(struct fsnotify_group *group)
+{
+	struct fp_group *fg = fp_group_lookup(group);
+
+	return fg ? rcu_dereference_protected(fg->attachment,
+					      lockdep_is_held(&fp_mutex)) : NULL;
+}
+
 /**
  * fp_detach() - detach the handler of @group
  * @group: a fanotify group the caller keeps alive
@@ -342,14 +351,10 @@ out_unlock:
  */
 int fp_detach(struct fsnotify_group *group)
 {
-	struct fp_attachment *at = NULL;
-	struct fp_group *fg;
+	struct fp_attachment *at;
 
 	mutex_lock(&fp_mutex);
-	fg = fp_group_lookup(group);
-	if (fg)
-		at = rcu_dereference_protected(fg->attachment,
-					       lockdep_is_held(&fp_mutex));
+	at = fp_group_attachment(group);
 	if (at)
 		fp_unpublish(at);
 	mutex_unlock(&fp_mutex);
@@ -369,15 +374,11 @@ int fp_detach(struct fsnotify_group *group)
  */
 int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
 {
-	struct fp_attachment *at = NULL;
-	struct fp_group *fg;
+	struct fp_attachment *at;
 	u64 sum[FP_NR_STATS];
 
 	mutex_lock(&fp_mutex);
-	fg = fp_group_lookup(group);
-	if (fg)
-		at = rcu_dereference_protected(fg->attachment,
-					       lockdep_is_held(&fp_mutex));
+	at = fp_group_attachment(group);
 	if (!at) {
 		mutex_unlock(&fp_mutex);
 		return -ENOENT;
@@ -409,15 +410,11 @@ int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
  */
 int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value)
 {
-	struct fp_attachment *at = NULL;
-	struct fp_group *fg;
+	struct fp_attachment *at;
 	int ret = -ENOENT;
 
 	mutex_lock(&fp_mutex);
-	fg = fp_group_lookup(group);
-	if (fg)
-		at = rcu_dereference_protected(fg->attachment,
-					       lockdep_is_held(&fp_mutex));
+	at = fp_group_attachment(group);
 	if (at)
 		ret = fanotify_fastpath_tag_set(&at->hook, inode, value);
 	mutex_unlock(&fp_mutex);

@@ -598,6 +598,20 @@ TEST_F(fp, ancestry_follows_renames)
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
+/* Poll the attachment's tag count until it is @want or @ms pass; returns the last count. */
+static long wait_tags(int dev, int fan, long want, int ms)
+{
+	struct fanotify_fastpath_info info;
+
+	for (;; ms -= 10) {
+		if (fp_query(dev, fan, &info))
+			return -1;
+		if ((long)info.tags == want || ms <= 0)
+			return info.tags;
+		usleep(10000);
+	}
+}
+
 /*
  * Tags of the subtree handler: a directory created in the tree is tagged; the
  * tag dies with the inode (rmdir evicts it) and never pins it; all tags die
@@ -627,13 +641,7 @@ TEST_F(fp, tags_die_with_inodes)
 		ASSERT_EQ(0, rmdir(sub));
 	}
 	/* Eviction unhashes the tags; only the root's is left. */
-	for (i = 0; i < 500; i++) {
-		ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
-		if (info.tags == 1)
-			break;
-		usleep(10000);
-	}
-	EXPECT_EQ(1, info.tags);
+	EXPECT_EQ(1, wait_tags(self->dev, self->fan, 1, 5000));
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
@@ -668,7 +676,6 @@ static void *tree_load(void *p)
 TEST_F_TIMEOUT(fp, stress_tags_under_mkdir_rmdir, 120)
 {
 	struct tree_arg arg = { .dir = self->dir };
-	struct fanotify_fastpath_info info;
 	char args[128];
 	pthread_t th[3];
 	int i, fan2;
@@ -699,13 +706,7 @@ TEST_F_TIMEOUT(fp, stress_tags_under_mkdir_rmdir, 120)
 	for (i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	/* Everything created under the root is gone again: only the root is tagged. */
-	for (i = 0; i < 500; i++) {
-		ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
-		if (info.tags == 1)
-			break;
-		usleep(10000);
-	}
-	EXPECT_EQ(1, info.tags);
+	EXPECT_EQ(1, wait_tags(self->dev, self->fan, 1, 5000));
 	TH_LOG("%ld mkdir/rmdir cycles", arg.ops);
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }

@@ -52,18 +52,6 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-static int tag_inode(int dev, int fan, int fd, __u64 value)
-{
-	struct fanotify_fastpath_tag t = {
-		.version = FAN_FP_VERSION,
-		.fanotify_fd = fan,
-		.fd = fd,
-		.value = value,
-	};
-
-	return ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
-}
-
 static void touch_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK, 0666);
@@ -100,7 +88,7 @@ TEST(seed_subtree)
 				   AT_FDCWD, TEST_FS));
 	ASSERT_EQ(0, fp_attach(dev, fanotify_fd, "_tmp_test_sub_tree", NULL));
 	/* Tag /tmp/fanotify_test/ */
-	ASSERT_EQ(0, tag_inode(dev, fanotify_fd, test_root_fd, 1));
+	ASSERT_EQ(0, fp_tag_fd(dev, fanotify_fd, test_root_fd, 1));
 
 	touch_file(TEST_DIR "aa");
 	ASSERT_EQ(0, mkdir(TEST_DIR "subdir", 0777));
