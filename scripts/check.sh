@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite ("make check"): set up or refresh the build root, build the modules
-# (with BTF) and the selftests for Debian's kernel, run the selftests in a VM
-# (scripts/vm-run.sh), run the harness self-test, and end with one line
+# (with BTF) and the selftests for each of Debian's kernels (lanes), run the selftests in a VM
+# (scripts/vm-run.sh) and the DKMS/install check (scripts/dkms-check.sh) per lane, run the
+# harness self-test, and end with one line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # usage: scripts/check.sh    environment: FP_CHECK_KERNELS (lanes, default "default backports"),
@@ -33,7 +34,7 @@ fi
 
 # run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
 run_lane() {
-	local sel=$1 kver res vm_rc p=0 f=0 s=0
+	local sel=$1 kver res vm_rc log p=0 f=0 s=0
 
 	fp_log "lane $sel: setting up the build root"
 	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
@@ -60,6 +61,18 @@ run_lane() {
 		failed=$((failed + 1))
 	fi
 	echo "# lane $kver: $p passed, $f failed, $s skipped"
+
+	# Packaging as users install it: make install/uninstall and DKMS add/build/install/remove
+	# for this kernel, the DKMS-built modules loaded in the VM (scripts/dkms-check.sh).
+	log=$FP_BUILD/dkms-check-$kver.log
+	if FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/dkms-check.sh" >"$log" 2>&1; then
+		echo "ok - [$kver] DKMS and make install: build, install, load in the VM, remove"
+		passed=$((passed + 1))
+	else
+		echo "not ok - [$kver] DKMS and make install check failed:"
+		sed 's/^/#   /' "$log"
+		failed=$((failed + 1))
+	fi
 }
 
 for lane in $lanes; do
