@@ -84,24 +84,34 @@ static void nf_free(struct fanotify_fastpath_hook *hook)
 	kfree(hook->private);
 }
 
-static int nf_handler(struct fsnotify_group *group,
-		      struct fanotify_fastpath_hook *hook,
-		      struct fanotify_fastpath_event *event)
+static int nf_match(const struct nf_config *cfg, const char *name, unsigned int len)
 {
-	const struct nf_config *cfg = hook->private;
-	char name[NAME_MAX + 1];
 	unsigned int i;
-	int len;
 
-	len = fanotify_fastpath_event_name(event, name, sizeof(name));
-	if (len < 0)
-		return FAN_FP_RET_SKIP_EVENT;
 	for (i = 0; i < cfg->nr; i++) {
 		if (cfg->len[i] <= len &&
 		    !memcmp(name + len - cfg->len[i], cfg->suffix[i], cfg->len[i]))
 			return FAN_FP_RET_SEND_TO_USERSPACE;
 	}
 	return FAN_FP_RET_SKIP_EVENT;
+}
+
+static int nf_handler(struct fsnotify_group *group,
+		      struct fanotify_fastpath_hook *hook,
+		      struct fanotify_fastpath_event *event)
+{
+	const struct nf_config *cfg = hook->private;
+	char name[NAME_MAX + 1];
+	int len;
+
+	/* The usual case: fsnotify passed the entry name; no copy needed. */
+	if (event->file_name)
+		return nf_match(cfg, event->file_name->name, event->file_name->len);
+	/* Only a dentry: copy its name under d_lock (a rename may run). */
+	len = fanotify_fastpath_event_name(event, name, sizeof(name));
+	if (len < 0)
+		return FAN_FP_RET_SKIP_EVENT;
+	return nf_match(cfg, name, len);
 }
 
 static struct fanotify_fastpath_ops nf_ops = {
