@@ -97,6 +97,14 @@ struct fanotify_fastpath_target {
  * @denied: out: permission events it denied
  * @errors: out: invalid verdicts and errors on non-permission events (sent on)
  * @tags: out: inode tags the attachment holds now
+ * @roots: out: subtree roots (include and exclude) of the attachment
+ * @cache_entries: out: directories in the ancestry cache now
+ * @cache_max: out: the cache's cap (entries)
+ * @cache_hits: out: decisions answered from the cache
+ * @cache_walks: out: decisions that walked the dentry tree (cache misses)
+ * @cache_evicted: out: entries evicted because the cache was full
+ * @cache_invalidations: out: generation bumps (directory moves, root changes)
+ * @cache_unsure: out: decisions a concurrent rename made uncertain (delivered)
  */
 struct fanotify_fastpath_info {
 	__u32 version;
@@ -113,6 +121,14 @@ struct fanotify_fastpath_info {
 	__u64 denied;
 	__u64 errors;
 	__u64 tags;
+	__u64 roots;
+	__u64 cache_entries;
+	__u64 cache_max;
+	__u64 cache_hits;
+	__u64 cache_walks;
+	__u64 cache_evicted;
+	__u64 cache_invalidations;
+	__u64 cache_unsure;
 };
 
 /**
@@ -135,10 +151,38 @@ struct fanotify_fastpath_tag {
 	__u64 value;
 };
 
+/* Subtree roots of one attachment (struct fanotify_fastpath_root.flags). */
+#define FAN_FP_ROOT_EXCLUDE	0x00000001	/* the tree below is outside */
+#define FAN_FP_ROOT_REMOVE	0x00000002	/* remove the root instead of adding it */
+#define FAN_FP_ROOT_ALL		(FAN_FP_ROOT_EXCLUDE | FAN_FP_ROOT_REMOVE)
+#define FAN_FP_ROOTS_MAX	64		/* roots per attachment */
+
+/**
+ * struct fanotify_fastpath_root - add or remove a subtree root of an attachment
+ * @version: %FAN_FP_VERSION
+ * @flags: %FAN_FP_ROOT_* flags
+ * @fanotify_fd: a file descriptor of the fanotify group
+ * @fd: a file descriptor of the root directory (O_PATH is enough)
+ *
+ * Every attachment has an ancestry cache (fanotify_fastpath_subtree_match()
+ * in the kernel, bpf_fanotify_subtree_match() in BPF): a directory is inside
+ * when its nearest root on the way up the dentry tree is an include root,
+ * outside when it is an exclude root or when there is no root above it.
+ * Adding a root that exists changes its kind; removing one that does not
+ * exist fails with ENOENT; at most %FAN_FP_ROOTS_MAX roots.
+ */
+struct fanotify_fastpath_root {
+	__u32 version;
+	__u32 flags;
+	__s32 fanotify_fd;
+	__s32 fd;
+};
+
 #define FAN_FP_IOC_MAGIC	0xFA
 #define FAN_FP_IOC_ATTACH	_IOW(FAN_FP_IOC_MAGIC, 1, struct fanotify_fastpath_args)
 #define FAN_FP_IOC_DETACH	_IOW(FAN_FP_IOC_MAGIC, 2, struct fanotify_fastpath_target)
 #define FAN_FP_IOC_QUERY	_IOWR(FAN_FP_IOC_MAGIC, 3, struct fanotify_fastpath_info)
 #define FAN_FP_IOC_TAG		_IOW(FAN_FP_IOC_MAGIC, 4, struct fanotify_fastpath_tag)
+#define FAN_FP_IOC_ROOT		_IOW(FAN_FP_IOC_MAGIC, 5, struct fanotify_fastpath_root)
 
 #endif /* _UAPI_LINUX_FANOTIFY_FASTPATH_H */
