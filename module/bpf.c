@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fanotify fastpath: BPF handlers.
+ * fanotify fastpath: BPF handlers (an interface: calls down into registry.c
+ * and the per-attachment helpers; no locks of its own).
  *
  * The core registers struct fanotify_fastpath_ops as a BPF struct_ops type.
  * Attaching a struct_ops map (its link) registers the map's kernel copy of the
@@ -12,13 +13,15 @@
  * Programs are not sleepable: fp_handler runs under rcu_read_lock().
  *
  * kfuncs (for this struct_ops type only):
- *	bpf_fanotify_data_inode(event)	the event's inode, referenced, or NULL
+ *	bpf_fanotify_data_inode(event)	the event's inode (acquired) or NULL
  *	bpf_iput(inode)			release it
  *	bpf_fanotify_fastpath_tag_get(hook, inode)	u64 tag or 0
  *	bpf_fanotify_fastpath_tag_set(hook, inode, value)	0 or -errno
  *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
  *	bpf_fanotify_event_dir(event)	the event's directory (not referenced) or NULL
  *	bpf_fanotify_fastpath_tag_depth(hook, event, max)	nearest tagged ancestor
+ *	bpf_fanotify_subtree_match(hook, event)	1 inside the roots, 0 outside,
+ *					-EAGAIN unsure (ancestry cache)
  *	bpf_fanotify_current_uid()	real uid of the acting task (initial user namespace)
  */
 #include <linux/bpf.h>
@@ -44,29 +47,30 @@ static struct btf *fp_btf;	/* our module's BTF, set by the struct_ops init */
 __bpf_kfunc_start_defs();
 
 /**
- * bpf_fanotify_data_inode() - the inode of an event, referenced
+ * bpf_fanotify_data_inode() - the inode of an event, as an acquired pointer
  * @event: the event passed to fp_handler
  *
- * Return: the inode with a reference the program must drop with bpf_iput(),
- * or NULL when the event has no inode or it is being freed.
+ * fsnotify holds the event's inode for the whole event, and an acquired
+ * pointer cannot outlive the program run (there is no kptr destructor for it,
+ * so it cannot be stored in a map): no reference is taken, and bpf_iput()
+ * only tells the verifier that the program is done with it. This keeps
+ * iput(), which may sleep, out of the RCU section the program runs in.
+ *
+ * Return: the inode, or NULL when the event has none.
  */
 __bpf_kfunc struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event)
 {
-	struct inode *inode = fsnotify_data_inode(event->data, event->data_type);
-
-	return inode ? igrab(inode) : NULL;
+	return fsnotify_data_inode(event->data, event->data_type);
 }
 
 /**
- * bpf_iput() - drop a reference taken by bpf_fanotify_data_inode()
+ * bpf_iput() - release the pointer bpf_fanotify_data_inode() returned
  * @inode: the inode
  *
- * Never the last reference: fsnotify holds the event's inode for the whole
- * event, so this does not sleep.
+ * Drops nothing (see bpf_fanotify_data_inode()); never sleeps.
  */
 __bpf_kfunc void bpf_iput(struct inode *inode)
 {
-	iput(inode);
 }
 
 /**
@@ -136,6 +140,22 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *h
 }
 
 /**
+ * bpf_fanotify_subtree_match() - is the event's directory inside the roots?
+ * @hook: the attachment (fp_handler's argument)
+ * @event: the event passed to fp_handler
+ *
+ * See fanotify_fastpath_subtree_match(): the attachment's ancestry cache,
+ * with roots added by FAN_FP_IOC_ROOT. The whole subtree decision in one call.
+ *
+ * Return: 1 inside, 0 outside, -EAGAIN uncertain (deliver the event).
+ */
+__bpf_kfunc int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
+					   struct fanotify_fastpath_event *event)
+{
+	return fanotify_fastpath_subtree_match(hook, event);
+}
+
+/**
  * bpf_fanotify_event_dir() - the directory an event happened in
  * @event: the event passed to fp_handler
  *
@@ -173,6 +193,7 @@ BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_depth, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_subtree_match, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_current_uid)
 BTF_KFUNCS_END(fp_kfunc_ids)
 

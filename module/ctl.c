@@ -2,26 +2,28 @@
 /*
  * fanotify fastpath: the control device /dev/fanotify_fastpath.
  *
- * Root-only by default (mode 0600). ATTACH and DETACH also need CAP_SYS_ADMIN
- * unless the module parameter allow_unprivileged is set, and handlers flagged
+ * Owns the device and the checks of every ioctl's input: each bad input gets
+ * its own errno before anything is looked up. Root-only by default (mode
+ * 0600). ATTACH, DETACH, TAG and ROOT also need CAP_SYS_ADMIN unless the
+ * module parameter allow_unprivileged is set, and handlers flagged
  * FAN_FP_F_SYS_ADMIN_ONLY always need it. QUERY needs only the device and the
- * group's file descriptor.
+ * group's file descriptor. Calls down into registry.c and attach.c; takes
+ * fp_mutex only to recognize a fanotify file.
  */
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
 
-static bool allow_unprivileged;
-module_param(allow_unprivileged, bool, 0644);
-MODULE_PARM_DESC(allow_unprivileged,
-		 "Let callers without CAP_SYS_ADMIN who can open the device attach and detach handlers not flagged SYS_ADMIN_ONLY (default: no)");
+static bool fp_ctl_permitted(void)
+{
+	return READ_ONCE(fp_param_allow_unprivileged) || capable(CAP_SYS_ADMIN);
+}
 
 /*
  * Resolve @fd to a fanotify group. On success the caller owns *@filep (fput it)
@@ -50,6 +52,7 @@ static long fp_ioctl_attach(void __user *uarg)
 {
 	struct fanotify_fastpath_args args;
 	struct fsnotify_group *group;
+	struct fp_handler *h;
 	struct file *file;
 	char *init_args;
 	int ret;
@@ -64,7 +67,7 @@ static long fp_ioctl_attach(void __user *uarg)
 		return -ENAMETOOLONG;
 	if (!fp_valid_name(args.name, sizeof(args.name)))
 		return -EINVAL;
-	if (!allow_unprivileged && !capable(CAP_SYS_ADMIN))
+	if (!fp_ctl_permitted())
 		return -EPERM;
 
 	if (args.init_args_size > FAN_FP_ARGS_MAX)
@@ -87,10 +90,15 @@ static long fp_ioctl_attach(void __user *uarg)
 	}
 
 	ret = fp_get_group(args.fanotify_fd, &file, &group);
-	if (!ret) {
-		ret = fp_attach(group, args.name, init_args, args.flags);
-		fput(file);
-	}
+	if (ret)
+		goto out;
+	h = fp_handler_get(args.name);
+	if (IS_ERR(h))
+		ret = PTR_ERR(h);
+	else
+		ret = fp_attach(group, h, init_args, args.flags);
+	fput(file);
+out:
 	kfree(init_args);
 	return ret;
 }
@@ -108,7 +116,7 @@ static long fp_ioctl_detach(void __user *uarg)
 		return -EOPNOTSUPP;
 	if (t.flags || t.reserved)
 		return -EINVAL;
-	if (!allow_unprivileged && !capable(CAP_SYS_ADMIN))
+	if (!fp_ctl_permitted())
 		return -EPERM;
 	ret = fp_get_group(t.fanotify_fd, &file, &group);
 	if (ret)
@@ -160,7 +168,7 @@ static long fp_ioctl_tag(void __user *uarg)
 		return -EOPNOTSUPP;
 	if (t.flags || !t.value)
 		return -EINVAL;
-	if (!allow_unprivileged && !capable(CAP_SYS_ADMIN))
+	if (!fp_ctl_permitted())
 		return -EPERM;
 	target = fget_raw(t.fd);
 	if (!target)
@@ -170,6 +178,37 @@ static long fp_ioctl_tag(void __user *uarg)
 		ret = fp_tag(group, file_inode(target), t.value);
 		fput(file);
 	}
+	fput(target);
+	return ret;
+}
+
+static long fp_ioctl_root(void __user *uarg)
+{
+	struct fanotify_fastpath_root r;
+	struct fsnotify_group *group;
+	struct file *file, *target;
+	int ret;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.version != FAN_FP_VERSION)
+		return -EOPNOTSUPP;
+	if (r.flags & ~FAN_FP_ROOT_ALL)
+		return -EINVAL;
+	if (!fp_ctl_permitted())
+		return -EPERM;
+	target = fget_raw(r.fd);
+	if (!target)
+		return -EBADF;
+	ret = -ENOTDIR;
+	if (!d_is_dir(target->f_path.dentry))
+		goto out;
+	ret = fp_get_group(r.fanotify_fd, &file, &group);
+	if (!ret) {
+		ret = fp_root(group, &target->f_path, r.flags);
+		fput(file);
+	}
+out:
 	fput(target);
 	return ret;
 }
@@ -187,6 +226,8 @@ static long fp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return fp_ioctl_query(uarg);
 	case FAN_FP_IOC_TAG:
 		return fp_ioctl_tag(uarg);
+	case FAN_FP_IOC_ROOT:
+		return fp_ioctl_root(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -2,6 +2,11 @@
 /*
  * fanotify fastpath: hooking one fanotify group on an unpatched kernel.
  *
+ * Owns struct fp_group and fp_groups: recognizing a fanotify file, the
+ * group's copy of fanotify's ops, the event path (fanotify's own mask test,
+ * the handler call, the verdict) and the group's end. Locks: fp_mutex for
+ * hooking and at the group's end; the event path takes rcu_read_lock() only.
+ *
  * group->ops is the first member of struct fsnotify_group. To hook a group we
  * give it its own complete copy of fanotify's fsnotify_ops in which only
  * handle_event and free_group_priv are replaced by ours, and publish the copy
@@ -19,6 +24,8 @@
 #include <linux/string.h>
 
 #include "internal.h"
+
+LIST_HEAD(fp_groups);	/* fp_mutex */
 
 /*
  * fanotify's file_operations and fsnotify_ops are static in the kernel. We
@@ -120,98 +127,6 @@ struct fp_group *fp_group_hook(struct fsnotify_group *group)
 	return fg;
 }
 
-/**
- * fp_attachment_free() - end an unpublished attachment
- * @at: attachment no event path can reach any more
- *
- * Context: process context, may sleep (fp_free, tag marks); fp_mutex may be held.
- */
-void fp_attachment_free(struct fp_attachment *at)
-{
-	struct fp_handler *h = at->handler;
-	struct module *owner = h->owner;
-	u64 sum[FP_NR_STATS];
-	int i;
-
-	if (h->ops->fp_free)
-		h->ops->fp_free(&at->hook);
-	fp_tag_store_destroy(&at->tags);
-	fp_stats_sum(at, sum);
-	for (i = 0; i < FP_NR_STATS; i++)
-		atomic64_add(sum[i], &h->ended[i]);
-	free_percpu(at->stats);
-	kfree(at);
-	if (atomic_dec_and_test(&h->users))
-		wake_up_var(&h->users);
-	module_put(owner);
-}
-
-/**
- * fanotify_fastpath_event_dir() - the directory an event happened in
- * @event: the event passed to fp_handler
- *
- * @event->dir when fsnotify passed one (directory-entry events and groups that
- * report directory fids), else the parent of the event's dentry (e.g. open or
- * close events of a group reporting file descriptors), else NULL.
- *
- * Context: fp_handler (the event pins the dentry, which pins its parent).
- * Return: the directory inode, not referenced, or NULL.
- */
-struct inode *fanotify_fastpath_event_dir(const struct fanotify_fastpath_event *event)
-{
-	struct dentry *dentry;
-
-	if (event->dir)
-		return event->dir;
-	dentry = fsnotify_data_dentry(event->data, event->data_type);
-	if (!dentry || IS_ROOT(dentry))
-		return NULL;
-	return d_inode(READ_ONCE(dentry->d_parent));
-}
-EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
-
-/**
- * fanotify_fastpath_event_name() - copy the entry name of an event
- * @event: the event passed to fp_handler
- * @buf: destination
- * @size: its size; NAME_MAX + 1 holds every name
- *
- * The entry name is @event->file_name when fsnotify passed one (events on
- * the entries of a directory, and every event of a group that reports
- * directory fids and names), else the name of the event's dentry (e.g. open
- * or close events of a group reporting file descriptors). Events whose data is
- * an inode and that come without a name (*_SELF events, FS_ERROR) have none.
- * A dentry's name is read under its d_lock, so a concurrent rename cannot
- * tear it.
- *
- * Context: fp_handler (any context but hard IRQ; does not sleep).
- * Return: the length copied (without the NUL, truncated to @size - 1),
- * -ENOENT when the event has no name (@buf is then ""), -EINVAL when @size is 0.
- */
-int fanotify_fastpath_event_name(const struct fanotify_fastpath_event *event,
-				 char *buf, size_t size)
-{
-	struct dentry *dentry;
-	ssize_t len;
-
-	if (!size)
-		return -EINVAL;
-	if (event->file_name) {
-		len = strscpy(buf, event->file_name->name, size);
-	} else {
-		dentry = fsnotify_data_dentry(event->data, event->data_type);
-		if (!dentry) {
-			buf[0] = 0;
-			return -ENOENT;
-		}
-		spin_lock(&dentry->d_lock);
-		len = strscpy(buf, dentry->d_name.name, size);
-		spin_unlock(&dentry->d_lock);
-	}
-	return len < 0 ? size - 1 : len;
-}
-EXPORT_SYMBOL_GPL(fanotify_fastpath_event_name);
-
 /* 6.15+: a group reporting mount events reports only those. */
 #ifdef FAN_REPORT_MNT
 #define FP_MOUNT_GROUP(group)	FAN_GROUP_FLAG(group, FAN_REPORT_MNT)
@@ -283,10 +198,33 @@ enum fp_action {
 };
 
 /*
+ * The errnos a handler may deny with: EACCES (what LSMs deny with) and those
+ * fanotify lets a permission response deny with (6.13+'s FAN_DENY_ERRNO);
+ * any other errno denies with EPERM, so that no -ERESTARTSYS or other
+ * kernel-internal value reaches a system call.
+ */
+static int fp_deny_errno(int ret)
+{
+	switch (ret) {
+	case -EACCES:
+	case -EPERM:
+	case -EIO:
+	case -EBUSY:
+	case -ETXTBSY:
+	case -EAGAIN:
+	case -ENOSPC:
+	case -EDQUOT:
+		return ret;
+	default:
+		return -EPERM;
+	}
+}
+
+/*
  * Turn a handler's return value into an action, counting it. Unsafe verdicts
  * are converted: SKIP on a permission event would silently ALLOW the access,
  * so it only drops when the attacher asked for that; an errno only denies
- * permission events; anything unknown is delivered.
+ * permission events (fp_deny_errno()); anything unknown is delivered.
  */
 static enum fp_action fp_verdict(struct fp_attachment *at, int ret, bool perm)
 {
@@ -354,7 +292,7 @@ static int fp_handle_event(struct fsnotify_group *group, u32 mask,
 	if (act == FP_DROP)
 		return 0;
 	if (act == FP_DENY)
-		return ret;
+		return fp_deny_errno(ret);
 	return fg->orig->handle_event(group, mask, data, data_type, dir,
 				      file_name, cookie, iter_info);
 }
@@ -362,7 +300,7 @@ static int fp_handle_event(struct fsnotify_group *group, u32 mask,
 /*
  * The group's free_group_priv: called once, at the group's final put, after
  * all event delivery ended (the mark reaper waited for SRCU readers). Ends the
- * attachment, lets fanotify free its private data, frees our copy of the ops
+ * attachment (attach.c: the one call upward), lets fanotify free its private data, frees our copy of the ops
  * and drops the module reference the hook took. Context: process context
  * (fanotify_release() or the mark reaper work), no locks held.
  */
@@ -370,19 +308,8 @@ static void fp_free_group_priv(struct fsnotify_group *group)
 {
 	struct fp_group *fg = container_of(READ_ONCE(group->ops),
 					   struct fp_group, ops);
-	struct fp_attachment *at;
 
-	mutex_lock(&fp_mutex);
-	list_del(&fg->node);
-	at = rcu_dereference_protected(fg->attachment, lockdep_is_held(&fp_mutex));
-	if (at) {
-		RCU_INIT_POINTER(fg->attachment, NULL);
-		list_del(&at->handler_node);
-	}
-	mutex_unlock(&fp_mutex);
-
-	if (at)
-		fp_attachment_free(at);
+	fp_attachment_group_died(fg);
 	if (fg->orig->free_group_priv)
 		fg->orig->free_group_priv(group);
 	kfree(fg);

@@ -1,35 +1,67 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fanotify fastpath core: objects shared by the core's files.
+ * fanotify fastpath core: the objects shared by the core's files, and who
+ * calls whom.
+ *
+ * Layers, top to bottom; a file calls only the layers below it:
+ *
+ *	main.c		module init/exit and parameters
+ *	ctl.c sysfs.c bpf.c	interfaces: the device, sysfs, BPF struct_ops and kfuncs
+ *	registry.c	handlers by name: register, unregister, lookup, autoload
+ *	attach.c	attachments: attach, replace, detach, query, end
+ *	hook.c		a hooked group's ops copy, the event path and verdicts
+ *	ancestry.c tags.c event.c	per-attachment state and event helpers
+ *			exported to handlers (ancestry.c uses event.c)
+ *
+ * The one upward edge: when a hooked group dies, hook.c calls
+ * fp_attachment_group_died() (attach.c). Registry changes reach sysfs through
+ * the fp_registry_notifier chain, never by a direct call.
  *
  * Locking, in one place:
- * - fp_mutex serializes every change: the handler registry, attach, detach,
- *   replace, hooking a group and a group's death. It is never held while an
- *   event is delivered and never taken from the event path.
+ * - fp_mutex serializes every change of the registry, of attachments and of
+ *   hooked groups (attach, detach, replace, a group's death, unregister). It
+ *   is never taken on the event path, and never held while a handler's
+ *   fp_init runs (an init may look paths up, which may block).
  * - The event path reads fp_group.attachment under rcu_read_lock() only.
  * - The registry list is RCU-readable (name lookups before autoload).
+ * - ancestry.c and tags.c have their own locks (see there); they nest inside
+ *   fp_mutex, never the other way round.
  */
 #ifndef _FP_INTERNAL_H
 #define _FP_INTERNAL_H
 
 #include <linux/fanotify_fastpath.h>
-#include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 
+struct mem_cgroup;
+
+/* main.c: module parameters */
+extern unsigned int fp_param_tag_max;
+extern unsigned int fp_param_cache_max;
+extern bool fp_param_allow_unprivileged;
+
+/* registry.c */
 extern struct mutex fp_mutex;
 extern struct list_head fp_handlers;
-extern struct list_head fp_groups;
-extern struct kobject *fp_kobj;
+extern struct blocking_notifier_head fp_registry_notifier;
 
+/* hook.c */
+extern struct list_head fp_groups;
+
+/* Per-CPU counters of an attachment; the first five are counted per verdict. */
 enum fp_stat {
 	FP_STAT_SEEN,
 	FP_STAT_PASSED,
 	FP_STAT_DROPPED,
 	FP_STAT_DENIED,
 	FP_STAT_ERRORS,
+	FP_STAT_ANC_HITS,	/* ancestry decisions answered by the cache */
+	FP_STAT_ANC_WALKS,	/* ancestry decisions that walked */
+	FP_STAT_ANC_UNSURE,	/* walks a concurrent rename made uncertain */
 	FP_NR_STATS,
 };
 
@@ -37,27 +69,33 @@ struct fp_stats {
 	u64 v[FP_NR_STATS];
 };
 
+/* fp_registry_notifier events; the data is the struct fp_handler. */
+enum {
+	FP_HANDLER_ADDED,	/* fp_mutex held; a notifier error fails the register */
+	FP_HANDLER_REMOVED,	/* fp_mutex not held; no attachment left */
+};
+
 /*
  * struct fp_handler - a registered handler (C module or BPF struct_ops map).
  *
  * Lifetime: allocated by fp_register() and linked on fp_handlers (writers hold
- * fp_mutex; readers may walk it under RCU). Every attachment holds one count in
- * @users from attach until its fp_free has returned. fp_unregister() marks it
- * @dying (so no new attachment can find it), detaches every attachment, waits
- * for an RCU grace period and for @users to reach zero, removes the sysfs
- * directory, unlinks it, waits for a second grace period (RCU readers of the
- * list), and drops the kobject reference whose release frees it. @ops belongs
- * to the caller and must stay valid until fp_unregister() returns.
+ * fp_mutex; readers may walk it under RCU). Whoever is about to attach it holds
+ * one count in @users (fp_handler_get()) and the attachment keeps it until its
+ * fp_free has returned. fp_unregister() marks it @dying (so no new attachment
+ * can find it), ends every attachment, waits for @users to reach zero, sends
+ * FP_HANDLER_REMOVED, unlinks it, waits for an RCU grace period (readers of
+ * the list) and frees it. @ops belongs to the caller and must stay valid
+ * until fp_unregister() returns.
  */
 struct fp_handler {
 	struct list_head list;
 	struct fanotify_fastpath_ops *ops;
-	struct module *owner;		/* pinned per attachment; NULL for BPF */
+	struct module *owner;		/* pinned per user; NULL for BPF */
 	struct list_head attachments;	/* fp_attachment.handler_node, fp_mutex */
 	atomic_t users;
 	bool dying;			/* fp_mutex */
 	bool is_bpf;
-	struct kobject kobj;		/* handlers/<name> in sysfs */
+	void *sysfs;			/* owned by sysfs.c */
 	atomic64_t ended[FP_NR_STATS];	/* counters of attachments already ended */
 };
 
@@ -67,16 +105,21 @@ struct fp_tag_store {
 	unsigned int count;
 };
 
+struct fp_ancestry;
+
 /*
  * struct fp_attachment - one handler attached to one group.
  *
- * Lifetime: created by fp_attach() (fp_init runs before it is published),
- * published in fp_group.attachment with rcu_assign_pointer() under fp_mutex,
- * unpublished under fp_mutex by detach, replace, handler unregistration or
- * group death. After an RCU grace period (none is needed at group death: no
- * event can reach a group whose last reference is gone) fp_attachment_free()
- * calls fp_free, folds the counters into the handler, drops the handler's
- * @users count and the owner module reference, and frees it.
+ * Lifetime: created by fp_attach() (fp_init runs before it is published, with
+ * no lock held), published in fp_group.attachment with rcu_assign_pointer()
+ * under fp_mutex, unpublished under fp_mutex by detach, replace, handler
+ * unregistration or group death. After an RCU grace period (none is needed at
+ * group death: no event can reach a group whose last reference is gone)
+ * fp_attachment_free() calls fp_free, ends the tags and the ancestry cache,
+ * folds the counters into the handler, drops the handler's @users count, the
+ * owner module reference and the memory cgroup, and frees it. @hook.group is
+ * valid until then: whoever ends an attachment holds the group (its file,
+ * a group reference, or the group's own final put).
  */
 struct fp_attachment {
 	struct fanotify_fastpath_hook hook;
@@ -85,8 +128,15 @@ struct fp_attachment {
 	struct list_head handler_node;
 	struct fp_stats __percpu *stats;
 	struct fp_tag_store tags;
+	struct fp_ancestry *anc;	/* ancestry.c; outlives us until its marks are gone */
+	struct mem_cgroup *memcg;	/* the attacher's: charged for tags and the cache */
 	u64 id;
 };
+
+static inline struct fp_attachment *fp_hook_attachment(struct fanotify_fastpath_hook *hook)
+{
+	return container_of(hook, struct fp_attachment, hook);
+}
 
 /*
  * struct fp_group - a fanotify group the core has hooked.
@@ -109,23 +159,39 @@ struct fp_group {
 	struct list_head node;
 };
 
-/* core.c */
-struct fp_handler *fp_find_handler(const char *name);
+/* registry.c */
+bool fp_valid_name(const char *name, size_t size);
 int fp_register(struct fanotify_fastpath_ops *ops, bool is_bpf);
 void fp_unregister(struct fanotify_fastpath_ops *ops);
-void fp_stats_sum(struct fp_attachment *at, u64 *out);
-int fp_attach(struct fsnotify_group *group, const char *name, const char *args,
-	      u32 flags);
+struct fp_handler *fp_handler_get(const char *name);
+void fp_handler_put(struct fp_handler *h);
+
+/* attach.c */
+int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
+	      const char *args, u32 flags);
 int fp_detach(struct fsnotify_group *group);
 int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info);
 int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value);
-bool fp_valid_name(const char *name, size_t size);
+int fp_root(struct fsnotify_group *group, const struct path *path, u32 flags);
+void fp_attachments_end_handler(struct fp_handler *h);
+void fp_attachment_group_died(struct fp_group *fg);
+void fp_stats_sum(struct fp_attachment *at, u64 *out);
 
 /* hook.c */
 struct fsnotify_group *fp_file_group(struct file *file);
 struct fp_group *fp_group_lookup(struct fsnotify_group *group);
 struct fp_group *fp_group_hook(struct fsnotify_group *group);
-void fp_attachment_free(struct fp_attachment *at);
+
+/* ancestry.c */
+int fp_ancestry_init(void);
+void fp_ancestry_exit(void);
+struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg);
+void fp_ancestry_end(struct fp_ancestry *anc);
+struct fp_ancestry_info {
+	u64 roots, entries, max, evicted, invalidations;
+};
+
+void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info);
 
 /* tags.c */
 int fp_tags_init(void);
@@ -134,8 +200,18 @@ void fp_tag_store_init(struct fp_tag_store *store);
 void fp_tag_store_destroy(struct fp_tag_store *store);
 unsigned int fp_tag_count(struct fp_tag_store *store);
 
-/* bpf.c: the module init hook and the kfuncs (declared for sparse) */
+/* event.c */
+struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event,
+				   struct inode *dir);
+
+/* ctl.c, sysfs.c, bpf.c: the interfaces, set up and torn down by main.c */
+int fp_ctl_init(void);
+void fp_ctl_exit(void);
+int fp_sysfs_init(void);
+void fp_sysfs_exit(void);
 int fp_bpf_init_module(void);
+
+/* bpf.c: the kfuncs (declared for sparse) */
 struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event);
 void bpf_iput(struct inode *inode);
 u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
@@ -148,17 +224,8 @@ struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
 int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 				    struct fanotify_fastpath_event *event,
 				    u32 max_depth);
+int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
+			       struct fanotify_fastpath_event *event);
 u32 bpf_fanotify_current_uid(void);
-
-/* ctl.c */
-int fp_ctl_init(void);
-void fp_ctl_exit(void);
-
-/* sysfs.c */
-int fp_sysfs_init(void);
-void fp_sysfs_exit(void);
-int fp_sysfs_add_handler(struct fp_handler *h);
-void fp_sysfs_del_handler(struct fp_handler *h);
-void fp_sysfs_put_handler(struct fp_handler *h);
 
 #endif /* _FP_INTERNAL_H */

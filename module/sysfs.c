@@ -12,10 +12,12 @@
  *		many groups it is attached to), seen, passed, dropped, denied,
  *		errors (totals over its current and ended attachments)
  *
- * A handler directory lives in its struct fp_handler's kobject: it is removed
- * (kobject_del waits for running show() calls) before the handler is freed by
- * the kobject's release. Show functions take fp_mutex, so kobject_del is never
- * called with fp_mutex held.
+ * Owns these files and the kobjects behind them. A handler directory is a
+ * struct fp_sysfs_handler, created and removed when the registry announces
+ * the handler on fp_registry_notifier (FP_HANDLER_ADDED under fp_mutex,
+ * FP_HANDLER_REMOVED without it, before the handler is freed): kobject_del()
+ * waits for running show() calls, so no show() sees a freed handler. Show
+ * functions take fp_mutex and call down into attach.c for the counters.
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -24,12 +26,18 @@
 
 #include "internal.h"
 
-struct kobject *fp_kobj;
+static struct kobject *fp_kobj;
 static struct kobject *fp_handlers_kobj;
+
+/* handlers/<name>: lives until its kobject's last reference (release). */
+struct fp_sysfs_handler {
+	struct kobject kobj;
+	struct fp_handler *h;	/* valid until kobject_del() returns */
+};
 
 static struct fp_handler *to_handler(struct kobject *kobj)
 {
-	return container_of(kobj, struct fp_handler, kobj);
+	return container_of(kobj, struct fp_sysfs_handler, kobj)->h;
 }
 
 static ssize_t description_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -126,7 +134,7 @@ ATTRIBUTE_GROUPS(fp_handler);
 
 static void fp_handler_release(struct kobject *kobj)
 {
-	kfree(to_handler(kobj));
+	kfree(container_of(kobj, struct fp_sysfs_handler, kobj));
 }
 
 static const struct kobj_type fp_handler_ktype = {
@@ -135,43 +143,52 @@ static const struct kobj_type fp_handler_ktype = {
 	.default_groups	= fp_handler_groups,
 };
 
-/**
- * fp_sysfs_add_handler() - create handlers/<name> for a new handler
- * @h: the handler, not yet on the registry list
- *
- * Context: fp_mutex held.
- * Return: 0, or an error after which @h has been freed.
- */
-int fp_sysfs_add_handler(struct fp_handler *h)
+/* handlers/<name> for a new handler. Context: fp_mutex held. */
+static int fp_sysfs_add_handler(struct fp_handler *h)
 {
+	struct fp_sysfs_handler *sh = kzalloc(sizeof(*sh), GFP_KERNEL);
 	int ret;
 
-	ret = kobject_init_and_add(&h->kobj, &fp_handler_ktype, fp_handlers_kobj,
+	if (!sh)
+		return -ENOMEM;
+	sh->h = h;
+	ret = kobject_init_and_add(&sh->kobj, &fp_handler_ktype, fp_handlers_kobj,
 				   "%s", h->ops->name);
-	if (ret)
-		kobject_put(&h->kobj);
-	return ret;
+	if (ret) {
+		kobject_put(&sh->kobj);
+		return ret;
+	}
+	h->sysfs = sh;
+	return 0;
 }
 
-/**
- * fp_sysfs_del_handler() - remove handlers/<name>; waits for running reads
- * @h: the handler
- *
- * Context: fp_mutex NOT held (show functions take it).
- */
-void fp_sysfs_del_handler(struct fp_handler *h)
+/* Remove handlers/<name>; waits for running reads. Context: fp_mutex NOT held. */
+static void fp_sysfs_del_handler(struct fp_handler *h)
 {
-	kobject_del(&h->kobj);
+	struct fp_sysfs_handler *sh = h->sysfs;
+
+	kobject_del(&sh->kobj);
+	kobject_put(&sh->kobj);
 }
 
-/**
- * fp_sysfs_put_handler() - drop the registry's reference; frees @h
- * @h: the handler, unlinked and past an RCU grace period
- */
-void fp_sysfs_put_handler(struct fp_handler *h)
+static int fp_sysfs_registry_event(struct notifier_block *nb, unsigned long event,
+				   void *data)
 {
-	kobject_put(&h->kobj);
+	struct fp_handler *h = data;
+
+	switch (event) {
+	case FP_HANDLER_ADDED:
+		return notifier_from_errno(fp_sysfs_add_handler(h));
+	case FP_HANDLER_REMOVED:
+		fp_sysfs_del_handler(h);
+		return NOTIFY_OK;
+	}
+	return NOTIFY_DONE;
 }
+
+static struct notifier_block fp_sysfs_nb = {
+	.notifier_call = fp_sysfs_registry_event,
+};
 
 static ssize_t available_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
@@ -242,7 +259,7 @@ int fp_sysfs_init(void)
 		ret = -ENOMEM;
 		goto err;
 	}
-	return 0;
+	return blocking_notifier_chain_register(&fp_registry_notifier, &fp_sysfs_nb);
 err:
 	kobject_put(fp_kobj);
 	return ret;
@@ -250,6 +267,7 @@ err:
 
 void fp_sysfs_exit(void)
 {
+	blocking_notifier_chain_unregister(&fp_registry_notifier, &fp_sysfs_nb);
 	kobject_put(fp_handlers_kobj);
 	kobject_put(fp_kobj);
 }

@@ -14,21 +14,28 @@
  * freeing_mark, which unhashes the entry. Because attaching a mark may sleep,
  * a tag set from the event path is hashed at once (so lookups see it
  * immediately) with a reference on the inode, and a work item attaches the
- * mark and drops that reference.
+ * mark and drops that reference. A pending tag also holds its super_block
+ * active (sb->s_active), so an unmount meanwhile completes only after the
+ * work item has attached the mark and dropped both: never "busy inodes after
+ * unmount".
+ *
+ * Memory is charged to the memory cgroup of the task that attached, and
+ * bounded per attachment by the module parameter tag_max.
+ *
+ * Locks: fp_tag_lock (spinlock) protects the hash, the stores' lists and
+ * counts, the pending list and @linked; lookups are lockless under RCU.
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
-
-static unsigned int tag_max = 65536;
-module_param(tag_max, uint, 0644);
-MODULE_PARM_DESC(tag_max, "Maximum number of inode tags per attachment (default 65536)");
 
 /*
  * struct fp_tag - one tag.
@@ -39,7 +46,8 @@ MODULE_PARM_DESC(tag_max, "Maximum number of inode tags per attachment (default 
  * store destruction, or a failed mark attach, and that one drops the reference.
  * The mark's free_mark frees the entry after an RCU grace period, so lockless
  * lookups never see freed memory. While @pending, the entry holds a reference
- * on @inode (taken from the caller's) and is on fp_tag_pending.
+ * on @inode (taken from the caller's) and an active reference on its
+ * super_block, and is on fp_tag_pending.
  */
 struct fp_tag {
 	struct fsnotify_mark mark;
@@ -57,12 +65,13 @@ static DEFINE_HASHTABLE(fp_tag_hash, 12);
 static DEFINE_SPINLOCK(fp_tag_lock);	/* hash, store lists, pending list, @linked */
 static LIST_HEAD(fp_tag_pending);
 static struct fsnotify_group *fp_tag_group;
+static struct workqueue_struct *fp_tag_wq;
 static void fp_tag_workfn(struct work_struct *work);
 static DECLARE_WORK(fp_tag_work, fp_tag_workfn);
 
 static struct fp_tag_store *hook_store(struct fanotify_fastpath_hook *hook)
 {
-	return &container_of(hook, struct fp_attachment, hook)->tags;
+	return &fp_hook_attachment(hook)->tags;
 }
 
 static u32 fp_tag_hashfn(struct fp_tag_store *store, struct inode *inode)
@@ -131,6 +140,7 @@ EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_get);
 int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 			      struct inode *inode, u64 value)
 {
+	struct mem_cgroup *old_memcg;
 	struct fp_tag_store *store;
 	struct fp_tag *t, *old;
 	int ret = 0;
@@ -147,7 +157,9 @@ int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 	if (old)
 		return 0;
 
-	t = kzalloc(sizeof(*t), GFP_NOWAIT | __GFP_NOWARN);
+	old_memcg = set_active_memcg(fp_hook_attachment(hook)->memcg);
+	t = kzalloc(sizeof(*t), GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+	set_active_memcg(old_memcg);
 	if (!t)
 		return -ENOMEM;
 	fsnotify_init_mark(&t->mark, fp_tag_group);
@@ -160,9 +172,12 @@ int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 	old = fp_tag_find(store, inode);
 	if (old) {
 		WRITE_ONCE(old->value, value);
-	} else if (store->count >= READ_ONCE(tag_max)) {
+	} else if (store->count >= READ_ONCE(fp_param_tag_max)) {
 		ret = -ENOSPC;
+	} else if (!atomic_inc_not_zero(&inode->i_sb->s_active)) {
+		ret = -ENOENT;	/* being unmounted */
 	} else if (!igrab(inode)) {
+		deactivate_super(inode->i_sb);	/* not the last: we hold a reference */
 		ret = -ENOENT;	/* being evicted */
 	} else {
 		t->linked = true;
@@ -177,12 +192,15 @@ int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 	if (t)	/* never linked: the last reference frees it through free_mark */
 		fsnotify_put_mark(&t->mark);
 	else
-		queue_work(system_unbound_wq, &fp_tag_work);
+		queue_work(fp_tag_wq, &fp_tag_work);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_tag_set);
 
-/* Attach the marks of pending tags and drop their inode references. */
+/*
+ * Attach the marks of pending tags and drop their inode and super_block
+ * references (the last active reference completes a pending unmount here).
+ */
 static void fp_tag_workfn(struct work_struct *work)
 {
 	struct fp_tag *t, *tmp;
@@ -194,6 +212,7 @@ static void fp_tag_workfn(struct work_struct *work)
 
 	list_for_each_entry_safe(t, tmp, &batch, pnode) {
 		struct inode *inode = t->inode;
+		struct super_block *sb;
 		bool drop = false;
 		int ret;
 
@@ -211,37 +230,10 @@ static void fp_tag_workfn(struct work_struct *work)
 		}
 		if (drop)
 			fsnotify_put_mark(&t->mark);
+		sb = inode->i_sb;
 		iput(inode);
+		deactivate_super(sb);
 	}
-}
-
-/* The inode alias list member of struct dentry moved out of d_u in 7.x. */
-#ifdef for_each_alias
-#define FP_D_ALIAS	d_alias
-#else
-#define FP_D_ALIAS	d_u.d_alias
-#endif
-
-/*
- * The dentry of the event's directory, valid under rcu_read_lock(): the
- * parent of the event's dentry, or for events that carry only an inode, the
- * directory's alias (read under i_lock; dentries are freed after an RCU grace
- * period, so it stays readable after the lock is dropped).
- */
-static struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event)
-{
-	struct dentry *dentry = fsnotify_data_dentry(event->data, event->data_type);
-	struct inode *dir = event->dir;
-
-	if (dentry)
-		return READ_ONCE(dentry->d_parent);
-	if (!dir || !S_ISDIR(dir->i_mode))
-		return NULL;
-	spin_lock(&dir->i_lock);
-	dentry = hlist_empty(&dir->i_dentry) ? NULL :
-		 hlist_entry(dir->i_dentry.first, struct dentry, FP_D_ALIAS);
-	spin_unlock(&dir->i_lock);
-	return dentry;
 }
 
 /**
@@ -250,7 +242,8 @@ static struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *
  * @event: the event passed to fp_handler
  * @max_depth: walk at most this many levels up (at most FAN_FP_MAX_DEPTH)
  *
- * Walks from the event's directory (depth 0) up the dentry tree until a
+ * Walks from the event's directory (fanotify_fastpath_event_dir(), depth 0)
+ * up the dentry tree until a
  * directory with a tag in this attachment. Unlike tags propagated at mkdir,
  * this follows renames: it asks where the directory is now. Like is_subdir()
  * it ignores mounts, and its answer is a snapshot.
@@ -266,14 +259,18 @@ int fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 {
 	struct dentry *d, *parent;
 	unsigned int seq, depth;
+	struct inode *dir;
 	int ret = -ENOENT;
 
 	if (!hook || !event)
 		return -EINVAL;
+	dir = fanotify_fastpath_event_dir(event);
+	if (!dir)
+		return -EINVAL;
 	max_depth = min_t(unsigned int, max_depth, FAN_FP_MAX_DEPTH);
 	rcu_read_lock();
 	seq = read_seqbegin(&rename_lock);
-	d = fp_event_dir_dentry(event);
+	d = fp_event_dir_dentry(event, dir);
 	if (!d) {
 		rcu_read_unlock();
 		return -EINVAL;
@@ -385,15 +382,31 @@ static const struct fsnotify_ops fp_tag_fsn_ops = {
 	.free_mark		= fp_tag_free_mark,
 };
 
+/**
+ * fp_tags_init() - the private group and the work queue of tags
+ *
+ * Return: 0 or a negative errno.
+ */
 int fp_tags_init(void)
 {
+	fp_tag_wq = alloc_workqueue("fp_tags", WQ_UNBOUND, 0);
+	if (!fp_tag_wq)
+		return -ENOMEM;
 	fp_tag_group = fsnotify_alloc_group(&fp_tag_fsn_ops, FSNOTIFY_GROUP_DUPS);
-	return PTR_ERR_OR_ZERO(fp_tag_group);
+	if (IS_ERR(fp_tag_group)) {
+		destroy_workqueue(fp_tag_wq);
+		return PTR_ERR(fp_tag_group);
+	}
+	return 0;
 }
 
+/**
+ * fp_tags_exit() - free what fp_tags_init() made; no store is left
+ */
 void fp_tags_exit(void)
 {
 	flush_work(&fp_tag_work);
+	destroy_workqueue(fp_tag_wq);
 	/* Marks destroyed by evictions and stores are freed by the mark reaper. */
 	fsnotify_wait_marks_destroyed();
 	fsnotify_put_group(fp_tag_group);

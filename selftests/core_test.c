@@ -598,50 +598,70 @@ TEST_F(fp, ancestry_follows_renames)
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
-/* Poll the attachment's tag count until it is @want or @ms pass; returns the last count. */
-static long wait_tags(int dev, int fan, long want, int ms)
+/* Poll the attachment's cache size until it is @want or @ms pass; returns the last one. */
+static long wait_cache_entries(int dev, int fan, long want, int ms)
 {
 	struct fanotify_fastpath_info info;
 
 	for (;; ms -= 10) {
 		if (fp_query(dev, fan, &info))
 			return -1;
-		if ((long)info.tags == want || ms <= 0)
-			return info.tags;
+		if ((long)info.cache_entries == want || ms <= 0)
+			return info.cache_entries;
 		usleep(10000);
 	}
 }
 
 /*
- * Tags of the subtree handler: a directory created in the tree is tagged; the
- * tag dies with the inode (rmdir evicts it) and never pins it; all tags die
- * with the attachment.
+ * The ancestry cache of the subtree handler: a walk fills the directories it
+ * passes, a second event in the same directory is a hit, a deleted
+ * directory's entry goes with it (before its inode number can be reused),
+ * and the root is a root, not an entry.
  */
-TEST_F(fp, tags_die_with_inodes)
+TEST_F(fp, cache_entries_die_with_directories)
 {
 	struct fanotify_fastpath_info info;
 	char args[128], sub[64];
 	int i;
 
 	ASSERT_EQ(0, fp_ensure_loaded("fp_subtree"));
-	snprintf(args, sizeof(args), "root=%s", self->dir);
-	ASSERT_EQ(0, fp_attach(self->dev, self->fan, "subtree", args));
-	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
-	EXPECT_EQ(1, info.tags);
 	for (i = 0; i < 50; i++) {
 		snprintf(sub, sizeof(sub), "d%d/e", i);
 		ASSERT_EQ(0, fp_mkdirs(self->dir, sub));
 	}
+	snprintf(args, sizeof(args), "root=%s", self->dir);
+	ASSERT_EQ(0, fp_attach(self->dev, self->fan, "subtree", args));
 	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
-	EXPECT_EQ(101, info.tags);
+	EXPECT_EQ(1, info.roots);
+	EXPECT_EQ(0, info.cache_entries);
 	for (i = 0; i < 50; i++) {
+		snprintf(sub, sizeof(sub), "%s/d%d/e", self->dir, i);
+		fp_touch(sub, "f");
+	}
+	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+	/* Each walk from d<i>/e fills e and d<i>; the root ends the walk. */
+	EXPECT_EQ(100, info.cache_entries);
+	EXPECT_EQ(50, info.cache_walks);
+	for (i = 0; i < 50; i++) {
+		snprintf(sub, sizeof(sub), "%s/d%d/e", self->dir, i);
+		fp_touch(sub, "g");
+	}
+	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+	EXPECT_EQ(50, info.cache_walks);
+	EXPECT_LE(50, info.cache_hits);
+	for (i = 0; i < 50; i++) {
+		snprintf(sub, sizeof(sub), "%s/d%d/e/f", self->dir, i);
+		ASSERT_EQ(0, unlink(sub));
+		snprintf(sub, sizeof(sub), "%s/d%d/e/g", self->dir, i);
+		ASSERT_EQ(0, unlink(sub));
 		snprintf(sub, sizeof(sub), "%s/d%d/e", self->dir, i);
 		ASSERT_EQ(0, rmdir(sub));
 		snprintf(sub, sizeof(sub), "%s/d%d", self->dir, i);
 		ASSERT_EQ(0, rmdir(sub));
 	}
-	/* Eviction unhashes the tags; only the root's is left. */
-	EXPECT_EQ(1, wait_tags(self->dev, self->fan, 1, 5000));
+	EXPECT_EQ(0, wait_cache_entries(self->dev, self->fan, 0, 5000));
+	ASSERT_EQ(0, fp_query(self->dev, self->fan, &info));
+	EXPECT_EQ(1, info.roots);
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
@@ -672,8 +692,11 @@ static void *tree_load(void *p)
 	return NULL;
 }
 
-/* Tags set from the event path race with eviction, detach, replace and group death. */
-TEST_F_TIMEOUT(fp, stress_tags_under_mkdir_rmdir, 120)
+/*
+ * Cache fills on the event path race with deletions, detach, replace and
+ * group death; no entry of a deleted directory survives.
+ */
+TEST_F_TIMEOUT(fp, stress_cache_under_mkdir_rmdir, 120)
 {
 	struct tree_arg arg = { .dir = self->dir };
 	char args[128];
@@ -705,8 +728,8 @@ TEST_F_TIMEOUT(fp, stress_tags_under_mkdir_rmdir, 120)
 	__atomic_store_n(&arg.stop, true, __ATOMIC_RELAXED);
 	for (i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
-	/* Everything created under the root is gone again: only the root is tagged. */
-	EXPECT_EQ(1, wait_tags(self->dev, self->fan, 1, 5000));
+	/* Everything created under the root is gone again, and so are its entries. */
+	EXPECT_EQ(0, wait_cache_entries(self->dev, self->fan, 0, 5000));
 	TH_LOG("%ld mkdir/rmdir cycles", arg.ops);
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }

@@ -109,11 +109,35 @@ int fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
  * backed by an evictable fsnotify mark of a private group), and all tags of an
  * attachment die with the attachment. The caller must hold a reference on
  * @inode for the duration of the call (event inodes are held by fsnotify).
+ * Tags are the seed program's per-inode storage; a subtree filter should use
+ * the ancestry cache below, which is exact where tags are not.
  */
 u64 fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
 			      struct inode *inode);
 int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 			      struct inode *inode, u64 value);
+
+/*
+ * Subtree membership: the ancestry cache of an attachment.
+ *
+ * Roots are directories, include or exclude (FAN_FP_ROOT_EXCLUDE), at most
+ * FAN_FP_ROOTS_MAX per attachment. A directory is inside when the nearest root
+ * met walking up the dentry tree from it (itself included) is an include
+ * root; outside when it is an exclude root or when no root is met up to its
+ * filesystem's root. Like is_subdir(), mounts are not crossed: a filesystem
+ * mounted inside a root is outside unless it has roots of its own. Roots and
+ * cached answers never pin inodes, dentries or mounts. A root that is deleted
+ * stops being one; when its filesystem is unmounted every root on it is
+ * removed (and stays removed if it is mounted again).
+ */
+int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
+				       const struct path *path, u32 flags);
+int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
+					  const struct path *path);
+int fanotify_fastpath_subtree_set_cap(struct fanotify_fastpath_hook *hook,
+				      unsigned int cap);
+int fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
+				    const struct fanotify_fastpath_event *event);
 
 /* Lets "attach by name" autoload the module that provides handler @name. */
 #define MODULE_ALIAS_FANOTIFY_FASTPATH(name) \

@@ -258,20 +258,25 @@ static int cmp_group(struct cmp *c, unsigned int init_flags, __u64 mask)
 	return c->mnt < 0 ? -errno : 0;
 }
 
-static int tag_root(int dev, int fan, const char *path)
+/* Add each directory of the comma-separated @list as a root (FAN_FP_IOC_ROOT). */
+static int add_roots(int dev, int fan, const char *list, __u32 flags)
 {
-	struct fanotify_fastpath_tag t = {
+	struct fanotify_fastpath_root r = {
 		.version = FAN_FP_VERSION,
+		.flags = flags,
 		.fanotify_fd = fan,
-		.value = 1,
 	};
-	int ret;
+	char buf[1024], *p, *save = NULL;
+	int ret = 0;
 
-	t.fd = open(path, O_PATH | O_CLOEXEC);
-	if (t.fd < 0)
-		return -errno;
-	ret = ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
-	close(t.fd);
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (p = strtok_r(buf, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save)) {
+		r.fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r.fd < 0)
+			return -errno;
+		ret = ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
+		close(r.fd);
+	}
 	return ret;
 }
 
@@ -421,24 +426,37 @@ FIXTURE_TEARDOWN(subtree)
 }
 
 /*
- * Watch /tmp with @mask and attach the variant's handler with @root as the
- * subtree: the C handler gets "root=@root", the BPF one a tag from userspace.
+ * Watch /tmp with @mask and attach the variant's handler with the include
+ * roots @roots and the exclude roots @excludes (comma-separated, may be
+ * NULL): the C handler gets "root=@roots exclude=@excludes", the BPF one its
+ * roots from userspace (FAN_FP_IOC_ROOT).
  */
-static int subtree_start(struct cmp *c, bool bpf, unsigned int init_flags,
-			 __u64 mask, const char *root)
+static int subtree_start_ex(struct cmp *c, bool bpf, unsigned int init_flags,
+			    __u64 mask, const char *roots, const char *excludes)
 {
-	char args[256];
+	char args[1024];
 	int ret;
 
 	ret = cmp_group(c, init_flags, mask);
 	if (ret)
 		return ret;
 	if (!bpf) {
-		snprintf(args, sizeof(args), "root=%s", root);
+		snprintf(args, sizeof(args), "root=%s%s%s", roots,
+			 excludes ? " exclude=" : "", excludes ?: "");
 		return fp_attach(c->dev, c->fan, "subtree", args);
 	}
 	ret = fp_attach(c->dev, c->fan, "subtree_bpf", NULL);
-	return ret ? ret : tag_root(c->dev, c->fan, root);
+	if (!ret)
+		ret = add_roots(c->dev, c->fan, roots, 0);
+	if (!ret && excludes)
+		ret = add_roots(c->dev, c->fan, excludes, FAN_FP_ROOT_EXCLUDE);
+	return ret;
+}
+
+static int subtree_start(struct cmp *c, bool bpf, unsigned int init_flags,
+			 __u64 mask, const char *root)
+{
+	return subtree_start_ex(c, bpf, init_flags, mask, root, NULL);
 }
 
 /* Discard what setting up caused (e.g. opening /tmp before the handler was attached). */
@@ -544,10 +562,10 @@ TEST_F(subtree, many_files_in_and_out)
 }
 
 /*
- * Renames. Within the tree everything arrives. A file moved in: only
- * MOVED_TO (the source directory is outside; FAN_RENAME is judged by it). A
- * file moved out: FAN_RENAME and MOVED_FROM, not MOVED_TO. MOVE_SELF has no
- * directory: dropped. A directory renamed within the tree keeps its tag.
+ * Renames. Within the tree everything arrives. A file moved in: FAN_RENAME
+ * (its new directory is inside) and MOVED_TO, not MOVED_FROM. A file moved
+ * out: FAN_RENAME and MOVED_FROM, not MOVED_TO. MOVE_SELF has no directory:
+ * dropped. A directory renamed within the tree stays inside.
  */
 TEST_F(subtree, renames)
 {
@@ -569,6 +587,7 @@ TEST_F(subtree, renames)
 		   "RENAME root/a -> root/b",
 		   "MOVED_FROM root/a",
 		   "MOVED_TO root/b",
+		   "RENAME out/x -> root/x",
 		   "MOVED_TO root/x",
 		   "RENAME root/b -> out/b",
 		   "MOVED_FROM root/b",
@@ -643,9 +662,10 @@ TEST_F(subtree, hard_links)
 }
 
 /*
- * The root itself: its events are reported in its parent, which is not
- * tagged, so they are dropped (chmod, rmdir). A new directory created under
- * the same path is a new inode without the tag: its events are dropped.
+ * The root itself: a chmod is reported in the root itself (fid + "."), which
+ * is inside; its rmdir is reported in its parent, which is outside. A root is
+ * a directory, not a path: once deleted it is no root any more, and a new
+ * directory created under the same path is outside.
  */
 TEST_F(subtree, root_itself)
 {
@@ -659,33 +679,89 @@ TEST_F(subtree, root_itself)
 	OP(put(ROOT "/g", NULL));
 	OP(unlink(ROOT "/g"));
 	OP(rmdir(ROOT));
-	EXPECT_SEQ("CLOSE_WRITE|CREATE root/f",
+	EXPECT_SEQ("ATTRIB|ONDIR root/.",
+		   "CLOSE_WRITE|CREATE root/f",
 		   "ATTRIB root/f",
 		   "DELETE root/f");
 }
 
 /*
- * The seed's documented limitation: a directory created outside and moved
- * in is not tagged, so the events of its content are dropped (only the
- * MOVED_TO in the root arrives); a tagged directory moved out keeps its tag,
- * so the events of its content still arrive.
+ * Directories moved in and out: the answer is taken at the time of the
+ * event, so a directory moved in is inside from then on, with everything it
+ * holds, and one moved out is outside from then on (the seed program's
+ * tags got both wrong).
  */
 TEST_F(subtree, dir_moved_in_and_out)
 {
 	START_SUBTREE();
 	OP(mkdir(OUT "/d", 0755));
+	OP(mkdir(OUT "/d/old", 0755));
 	OP(put(OUT "/d/f1", NULL));
 	OP(rename(OUT "/d", ROOT "/d"));
 	OP(put(ROOT "/d/f2", NULL));
+	OP(put(ROOT "/d/old/f3", NULL));
 	OP(mkdir(ROOT "/d/sub", 0755));
 	OP(mkdir(ROOT "/e", 0755));
+	OP(mkdir(ROOT "/e/deeper", 0755));
+	OP(put(ROOT "/e/deeper/f4", NULL));
 	OP(rename(ROOT "/e", OUT "/e"));
-	OP(put(OUT "/e/f3", NULL));
-	EXPECT_SEQ("MOVED_TO|ONDIR root/d",
+	OP(put(OUT "/e/f5", NULL));
+	OP(put(OUT "/e/deeper/f6", NULL));
+	OP(rename(OUT "/e", ROOT "/e2"));
+	OP(put(ROOT "/e2/deeper/f7", NULL));
+	EXPECT_SEQ("RENAME|ONDIR out/d -> root/d",
+		   "MOVED_TO|ONDIR root/d",
+		   "CLOSE_WRITE|CREATE root/d/f2",
+		   "CLOSE_WRITE|CREATE root/d/old/f3",
+		   "CREATE|ONDIR root/d/sub",
 		   "CREATE|ONDIR root/e",
+		   "CREATE|ONDIR root/e/deeper",
+		   "CLOSE_WRITE|CREATE root/e/deeper/f4",
 		   "RENAME|ONDIR root/e -> out/e",
 		   "MOVED_FROM|ONDIR root/e",
-		   "CLOSE_WRITE|CREATE out/e/f3");
+		   "RENAME|ONDIR out/e -> root/e2",
+		   "MOVED_TO|ONDIR root/e2",
+		   "CLOSE_WRITE|CREATE root/e2/deeper/f7");
+}
+
+/*
+ * A tree that existed before the attach, with an exclude root inside it:
+ * every pre-existing level is inside, the excluded tree is outside (its own
+ * entry in the including directory is inside), nothing else arrives.
+ */
+TEST_F(subtree, preexisting_tree_and_exclude)
+{
+	mkdir_p(ROOT "/old/deeper/deepest");
+	mkdir_p(ROOT "/cache/x");
+	mkdir_p(OUT);
+	ASSERT_EQ(0, subtree_start_ex(&self->c, variant->bpf, FAN_REPORT_DFID_NAME,
+				      ALL_EVENTS, ROOT, ROOT "/cache"));
+	ASSERT_EQ(0, drain(&self->c));
+	OP(put(ROOT "/top", NULL));
+	OP(put(ROOT "/old/a", NULL));
+	OP(put(ROOT "/old/deeper/b", NULL));
+	OP(put(ROOT "/old/deeper/deepest/c", NULL));
+	OP(put(ROOT "/cache/d", NULL));
+	OP(put(ROOT "/cache/x/e", NULL));
+	/* Reported in root/cache itself (fid + "."): the exclude root decides. */
+	OP(chmod(ROOT "/cache", 0700));
+	OP(chmod(ROOT "/old", 0700));
+	OP(mkdir(ROOT "/cache/x/y", 0755));
+	OP(put(OUT "/f", NULL));
+	OP(rename(ROOT "/old/deeper", ROOT "/cache/deeper"));
+	OP(put(ROOT "/cache/deeper/g", NULL));
+	OP(rename(ROOT "/cache/x", ROOT "/old/x"));
+	OP(put(ROOT "/old/x/h", NULL));
+	EXPECT_SEQ("CLOSE_WRITE|CREATE root/top",
+		   "CLOSE_WRITE|CREATE root/old/a",
+		   "CLOSE_WRITE|CREATE root/old/deeper/b",
+		   "CLOSE_WRITE|CREATE root/old/deeper/deepest/c",
+		   "ATTRIB|ONDIR root/old/.",
+		   "RENAME|ONDIR root/old/deeper -> root/cache/deeper",
+		   "MOVED_FROM|ONDIR root/old/deeper",
+		   "RENAME|ONDIR root/cache/x -> root/old/x",
+		   "MOVED_TO|ONDIR root/old/x",
+		   "CLOSE_WRITE|CREATE root/old/x/h");
 }
 
 #undef FIXTURE_NAME

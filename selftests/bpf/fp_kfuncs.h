@@ -23,6 +23,8 @@ struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event) __ks
 int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 				    struct fanotify_fastpath_event *event,
 				    __u32 max_depth) __ksym;
+int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
+			       struct fanotify_fastpath_event *event) __ksym;
 __ksym __u32 bpf_fanotify_current_uid(void);
 
 #endif /* FP_KFUNCS_H */

@@ -19,7 +19,7 @@
  *              /proc/self/fd), as a correct fid-mode watcher must, and keeps
  *              the events under the root
  *   bpf        the same group and reader, with the BPF subtree handler
- *              (subtree_bpf, root tagged with FAN_FP_IOC_TAG)
+ *              (subtree_bpf, root added with FAN_FP_IOC_ROOT)
  *   c          the same group and reader, with the C subtree handler
  *              (subtree, args root=/tmp/fpb/root)
  * The reader stops at the event of a marker file the workload creates in the
@@ -200,20 +200,19 @@ static void *reader_fn(void *p)
 	return NULL;
 }
 
-static int tag_root(int dev, int fan)
+static int add_root(int dev, int fan)
 {
-	struct fanotify_fastpath_tag t = {
+	struct fanotify_fastpath_root r = {
 		.version = FAN_FP_VERSION,
 		.fanotify_fd = fan,
-		.value = 1,
 	};
 	int ret;
 
-	t.fd = open(ROOT, O_PATH | O_CLOEXEC);
-	if (t.fd < 0)
+	r.fd = open(ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r.fd < 0)
 		return -errno;
-	ret = ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
-	close(t.fd);
+	ret = ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
+	close(r.fd);
 	return ret;
 }
 
@@ -250,11 +249,11 @@ static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result 
 		if (cfg == CFG_C)
 			ret = fp_attach(dev, r.fan, "subtree", "root=" ROOT);
 		else if (cfg == CFG_BPF)
-			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?: tag_root(dev, r.fan);
+			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?: add_root(dev, r.fan);
 		if (ret)
 			goto out;
 	}
-	/* Inside directories are created under the handler: tagged as new directories are. */
+	/* Inside directories are created under the handler. */
 	for (i = 0; i < NR_IN_DIRS; i++) {
 		snprintf(dirs[NR_OUT_DIRS + i], sizeof(dirs[0]), ROOT "/i%ld", i);
 		if (mkdir(dirs[NR_OUT_DIRS + i], 0755)) {

@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanotify fastpath: the ancestry cache of an attachment (subtree membership).
+ *
+ * Owns struct fp_ancestry with its entries, roots and filesystem watches, the
+ * private fsnotify group that reports directory moves and deletions to it,
+ * and the exported fanotify_fastpath_subtree_*() API.
+ *
+ * The truth is the dentry tree. A directory is inside when the nearest root
+ * met walking up d_parent from it (itself included) is an include root,
+ * outside when it is an exclude root or when the walk reaches the root of the
+ * filesystem first. The walk runs under RCU and the rename_lock seqcount, like
+ * is_subdir(): a walk that races a rename is retried, and after
+ * FP_ANC_RETRIES attempts the answer is "unsure", which callers deliver.
+ *
+ * The cache holds one entry per directory: keyed by (super_block, inode
+ * number) and checked against i_generation, with the answer and the depth
+ * below the nearest root, valid for one generation of the cache. Entries
+ * reference no inode: an inode evicted and read back finds its entry again.
+ * A miss walks up to the nearest root or valid entry and fills up to
+ * FP_ANC_FILL of the directories it walked (those nearest the event; a deeper
+ * tree fills on later walks). The cache holds at most @max entries; a full
+ * cache evicts with a CLOCK sweep (entries of older generations first, then
+ * those not used since the last sweep). A full cache costs walks, never an
+ * answer.
+ *
+ * What can change an answer, and how the cache learns it:
+ * - A directory moved to another parent: each attachment watches the
+ *   filesystems of its roots with an fsnotify filesystem mark (struct
+ *   fp_anc_watch) whose mask is FS_RENAME | FS_DELETE_SELF, whatever the
+ *   user's group asked for. fsnotify sends FS_RENAME after d_move() and before
+ *   the rename system call returns. If the old and the new parent do not have
+ *   the same known answer, the generation is bumped: every entry is stale at
+ *   once (O(1)). Between d_move() and that event, inside the rename call, a
+ *   hit may still give the answer from before the move, which held when the
+ *   rename began. Depths are not corrected by a move that keeps answers.
+ * - A directory deleted: FS_DELETE_SELF (sent before the inode is freed, so
+ *   before its number can be reused) drops its entry, or its root.
+ * - Roots added, removed or changed: the generation is bumped.
+ * - Unmount: fsnotify destroys the filesystem mark; its freeing_mark drops
+ *   every root and entry of that super_block.
+ * Events on a filesystem without roots are outside without a lookup.
+ *
+ * Locks: @lock (spinlock) serializes writers of the hash, the CLOCK list, the
+ * roots, the watches and the counters; the event path looks up without locks
+ * under RCU, and fills under @lock. @mutex serializes root changes, which may
+ * sleep (adding a mark). Order: fp_mutex > @mutex > fsnotify's mark_mutex of
+ * our group > @lock. Memory (entries, buckets, watches) is charged to the
+ * memory cgroup of the task that attached.
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
+#include <linux/hash.h>
+#include <linux/kref.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/seqlock.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+#define FP_ANC_FILL		32	/* directories one walk fills */
+#define FP_ANC_MAX_WALK		4096	/* deeper than this is unsure (delivered) */
+#define FP_ANC_RETRIES		3	/* walks raced by renames before "unsure" */
+#define FP_ANC_SWEEP		64	/* CLOCK steps per eviction at most */
+#define FP_ANC_DEPTH_MAX	0xffff
+#define FP_ANC_MIN_CAP		16
+
+/* The private group's mark mask: directory moves and deletions. */
+#define FP_ANC_MASK		(FS_RENAME | FS_DELETE_SELF)
+
+enum fp_anc_kind {
+	FP_ANC_DIR,		/* a cached answer */
+	FP_ANC_ROOT,		/* a root: its answer holds for every generation */
+};
+
+/*
+ * struct fp_anc_entry - one directory of the cache, or one root.
+ *
+ * @state packs the answer (bit 0), the depth below the nearest root (bits
+ * 1-16) and the generation (bits 32-63) in one word, so that lockless
+ * readers see a consistent triple. For a root, bit 0 is "include".
+ *
+ * Lifetime: inserted under anc->lock; unlinked under anc->lock by eviction,
+ * deletion of the directory, root removal, unmount or the end of the cache;
+ * freed after an RCU grace period (readers hold rcu_read_lock()).
+ */
+struct fp_anc_entry {
+	struct hlist_node hnode;	/* anc->buckets, RCU */
+	struct list_head node;		/* DIR: anc->clock; ROOT: anc->roots */
+	struct super_block *sb;		/* key; never dereferenced */
+	unsigned long ino;		/* key */
+	u32 igen;			/* i_generation when filled */
+	u8 kind;
+	u8 used;			/* CLOCK bit, set by hits */
+	u64 state;
+	struct rcu_head rcu;
+};
+
+/*
+ * struct fp_anc_watch - a filesystem mark of the private group for one
+ * (attachment, super_block): it makes fsnotify tell the cache of directory
+ * moves and deletions there, and of the unmount.
+ *
+ * Lifetime: created with the first root on @sb (@linked set, on
+ * anc->watches), holding one mark reference of its own and one reference on
+ * the cache. Unlinked under anc->lock by exactly one of: the end of the
+ * cache, the removal of the last root on @sb, or the unmount (our
+ * freeing_mark); the unlinker drops the mark reference. fsnotify frees it
+ * through free_mark after its SRCU grace period, which drops the cache
+ * reference: the cache outlives every event handler that can reach it.
+ */
+struct fp_anc_watch {
+	struct fsnotify_mark mark;
+	struct fp_ancestry *anc;
+	struct super_block *sb;
+	struct list_head node;		/* anc->watches */
+	bool linked;			/* anc->lock */
+};
+
+/*
+ * struct fp_ancestry - the ancestry cache of one attachment.
+ *
+ * Lifetime: created with the attachment; its reference is dropped by
+ * fp_ancestry_end() when the attachment ends, and each watch holds one until
+ * fsnotify has freed the watch's mark. The last put frees the entries, the
+ * buckets and the structure, and drops the memory cgroup.
+ */
+struct fp_ancestry {
+	struct kref ref;
+	spinlock_t lock;
+	struct mutex mutex;
+	struct hlist_head *buckets;	/* NULL until the first root */
+	unsigned int bits;
+	unsigned int max;		/* cap of FP_ANC_DIR entries */
+	unsigned int count;		/* FP_ANC_DIR entries */
+	unsigned int nroots;
+	u32 gen;			/* bumped: every cached answer is stale */
+	u32 dseq;			/* bumped by every directory deletion */
+	struct list_head clock;		/* FP_ANC_DIR entries, CLOCK order */
+	struct list_head roots;		/* FP_ANC_ROOT entries */
+	struct list_head watches;
+	unsigned int nsbs;		/* filesystems with roots: the event path's */
+	struct super_block *sbs[FAN_FP_ROOTS_MAX];	/* first test, lockless */
+	struct mem_cgroup *memcg;
+	u64 evicted;
+	u64 invalidations;
+};
+
+static struct kmem_cache *fp_anc_cachep;
+static struct fsnotify_group *fp_anc_group;
+
+static struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
+{
+	return fp_hook_attachment(hook)->anc;
+}
+
+static u64 fp_anc_state(u32 gen, unsigned int depth, bool inside)
+{
+	return (u64)gen << 32 | (u64)min_t(unsigned int, depth, FP_ANC_DEPTH_MAX) << 1 |
+	       inside;
+}
+
+static u32 fp_anc_state_gen(u64 state)
+{
+	return state >> 32;
+}
+
+static unsigned int fp_anc_state_depth(u64 state)
+{
+	return (state >> 1) & FP_ANC_DEPTH_MAX;
+}
+
+static struct hlist_head *fp_anc_bucket(struct hlist_head *buckets, unsigned int bits,
+					struct super_block *sb, unsigned long ino)
+{
+	return &buckets[hash_64((u64)ino ^ (u64)(uintptr_t)sb, bits)];
+}
+
+/* The entry of (sb, ino), whatever its i_generation. Context: RCU or anc->lock. */
+static struct fp_anc_entry *fp_anc_find(struct fp_ancestry *anc, struct hlist_head *buckets,
+					struct super_block *sb, unsigned long ino)
+{
+	struct fp_anc_entry *e;
+
+	hlist_for_each_entry_rcu(e, fp_anc_bucket(buckets, anc->bits, sb, ino), hnode,
+				 lockdep_is_held(&anc->lock)) {
+		if (e->ino == ino && e->sb == sb)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * The answer an entry gives for @inode in generation @gen: 1 inside, 0
+ * outside, -1 when it gives none (no entry, another incarnation of the inode
+ * number, an older generation). *@depth gets the depth.
+ */
+static int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode, u32 gen,
+			       unsigned int *depth)
+{
+	u64 state;
+
+	if (!e || READ_ONCE(e->igen) != inode->i_generation)
+		return -1;
+	state = READ_ONCE(e->state);
+	if (e->kind == FP_ANC_ROOT) {
+		*depth = 0;
+		return state & 1;
+	}
+	if (fp_anc_state_gen(state) != gen)
+		return -1;
+	*depth = fp_anc_state_depth(state);
+	return state & 1;
+}
+
+static void fp_anc_entry_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(fp_anc_cachep, container_of(head, struct fp_anc_entry, rcu));
+}
+
+/* Unhash and free @e. Context: anc->lock held. */
+static void fp_anc_unlink(struct fp_ancestry *anc, struct fp_anc_entry *e)
+{
+	lockdep_assert_held(&anc->lock);
+	hlist_del_rcu(&e->hnode);
+	list_del(&e->node);
+	if (e->kind == FP_ANC_ROOT)
+		anc->nroots--;
+	else
+		anc->count--;
+	call_rcu(&e->rcu, fp_anc_entry_free_rcu);
+}
+
+/* Every cached answer becomes stale. Context: anc->lock held. */
+static void fp_anc_invalidate(struct fp_ancestry *anc)
+{
+	lockdep_assert_held(&anc->lock);
+	WRITE_ONCE(anc->gen, anc->gen + 1);
+	anc->invalidations++;
+}
+
+/* Make room for one entry (CLOCK). Context: anc->lock held. Return: false if none. */
+static bool fp_anc_evict_one(struct fp_ancestry *anc)
+{
+	struct fp_anc_entry *e = NULL;
+	unsigned int i;
+
+	for (i = 0; i < FP_ANC_SWEEP; i++) {
+		e = list_first_entry_or_null(&anc->clock, struct fp_anc_entry, node);
+		if (!e)
+			return false;
+		if (fp_anc_state_gen(e->state) != anc->gen || !e->used)
+			break;
+		e->used = 0;
+		list_move_tail(&e->node, &anc->clock);
+	}
+	fp_anc_unlink(anc, e);
+	anc->evicted++;
+	return true;
+}
+
+/*
+ * Cache the answer for the @n directories a walk passed: @rec[i] is @steps - i
+ * levels below the directory whose answer (@inside, at @depth) ended the
+ * walk. Nothing is cached when the generation or a deletion raced the walk.
+ * Context: rcu_read_lock() held (the inodes are RCU-freed); does not sleep.
+ */
+static void fp_anc_fill(struct fp_ancestry *anc, struct hlist_head *buckets,
+			struct inode **rec, unsigned int n, unsigned int steps,
+			bool inside, unsigned int depth, u32 gen, u32 dseq)
+{
+	struct mem_cgroup *old_memcg;
+	struct fp_anc_entry *e;
+	unsigned int i;
+
+	old_memcg = set_active_memcg(anc->memcg);
+	spin_lock(&anc->lock);
+	if (anc->gen != gen || anc->dseq != dseq)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct inode *inode = rec[i];
+		u64 state = fp_anc_state(gen, inside ? depth + steps - i : 0, inside);
+
+		if (IS_DEADDIR(inode))
+			continue;
+		e = fp_anc_find(anc, buckets, inode->i_sb, inode->i_ino);
+		if (e && e->kind == FP_ANC_ROOT)
+			continue;
+		if (e && e->igen == inode->i_generation) {
+			WRITE_ONCE(e->state, state);
+			continue;
+		}
+		if (e)
+			fp_anc_unlink(anc, e);	/* an older incarnation of the number */
+		if (anc->count >= anc->max && !fp_anc_evict_one(anc))
+			break;
+		e = kmem_cache_alloc(fp_anc_cachep, GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
+		if (!e)
+			break;
+		e->sb = inode->i_sb;
+		e->ino = inode->i_ino;
+		e->igen = inode->i_generation;
+		e->kind = FP_ANC_DIR;
+		e->used = 0;
+		e->state = state;
+		list_add_tail(&e->node, &anc->clock);
+		anc->count++;
+		hlist_add_head_rcu(&e->hnode, fp_anc_bucket(buckets, anc->bits, e->sb, e->ino));
+	}
+out:
+	spin_unlock(&anc->lock);
+	set_active_memcg(old_memcg);
+}
+
+/*
+ * Walk up from @start to the nearest root or valid entry. Return: 1 inside, 0
+ * outside, -EAGAIN unsure (renames kept racing, a disconnected dentry, or a
+ * tree deeper than FP_ANC_MAX_WALK). Context: rcu_read_lock() held.
+ */
+static int fp_anc_walk(struct fp_ancestry *anc, struct hlist_head *buckets,
+		       struct dentry *start, u32 gen, u32 dseq)
+{
+	struct inode *rec[FP_ANC_FILL];
+	unsigned int n, steps, depth, tries, seq;
+	struct dentry *d, *parent;
+	int inside;
+
+	for (tries = 0; tries < FP_ANC_RETRIES; tries++) {
+		seq = read_seqbegin(&rename_lock);
+		d = start;
+		n = 0;
+		for (steps = 0;; steps++) {
+			struct inode *inode = d_inode_rcu(d);
+
+			if (!inode || steps > FP_ANC_MAX_WALK)
+				return -EAGAIN;
+			inside = fp_anc_entry_answer(fp_anc_find(anc, buckets, inode->i_sb,
+								 inode->i_ino),
+						     inode, gen, &depth);
+			if (inside >= 0)
+				break;
+			if (n < FP_ANC_FILL)
+				rec[n++] = inode;
+			parent = READ_ONCE(d->d_parent);
+			if (parent == d) {
+				if (d != inode->i_sb->s_root)
+					return -EAGAIN;	/* disconnected */
+				inside = 0;
+				depth = 0;
+				break;
+			}
+			d = parent;
+		}
+		if (!read_seqretry(&rename_lock, seq)) {
+			fp_anc_fill(anc, buckets, rec, n, steps, inside, depth, gen, dseq);
+			return inside;
+		}
+	}
+	return -EAGAIN;
+}
+
+/* Is @sb one of the filesystems with roots? Lockless: see fp_anc_sbs_del(). */
+static bool fp_anc_sb_has_roots(struct fp_ancestry *anc, struct super_block *sb)
+{
+	unsigned int i, n = READ_ONCE(anc->nsbs);
+
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(anc->sbs[i]) == sb)
+			return true;
+	return false;
+}
+
+/*
+ * Decide for directory @dir (with @dentry, or NULL to find its alias).
+ * Return: 1 inside, 0 outside, -EAGAIN unsure. Context: rcu_read_lock() held.
+ */
+static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
+			 const struct fanotify_fastpath_event *event,
+			 struct dentry *dentry)
+{
+	struct fp_ancestry *anc = at->anc;
+	struct hlist_head *buckets = smp_load_acquire(&anc->buckets);
+	struct fp_anc_entry *e;
+	unsigned int depth;
+	u32 gen, dseq;
+	int ret;
+
+	if (!buckets || !fp_anc_sb_has_roots(anc, dir->i_sb))
+		return 0;
+	gen = READ_ONCE(anc->gen);
+	dseq = READ_ONCE(anc->dseq);
+	e = fp_anc_find(anc, buckets, dir->i_sb, dir->i_ino);
+	ret = fp_anc_entry_answer(e, dir, gen, &depth);
+	if (ret >= 0) {
+		if (!READ_ONCE(e->used))
+			WRITE_ONCE(e->used, 1);
+		this_cpu_inc(at->stats->v[FP_STAT_ANC_HITS]);
+		return ret;
+	}
+	this_cpu_inc(at->stats->v[FP_STAT_ANC_WALKS]);
+	if (!dentry)
+		dentry = fp_event_dir_dentry(event, dir);
+	ret = dentry ? fp_anc_walk(anc, buckets, dentry, gen, dseq) : -EAGAIN;
+	if (ret < 0)
+		this_cpu_inc(at->stats->v[FP_STAT_ANC_UNSURE]);
+	return ret;
+}
+
+/**
+ * fanotify_fastpath_subtree_match() - is the event's directory inside the roots?
+ * @hook: the attachment (fp_handler's argument)
+ * @event: the event passed to fp_handler
+ *
+ * Judges the directory the event is reported in (fanotify_fastpath_event_dir());
+ * FAN_RENAME, which fanotify reports with its old and its new parent, is
+ * inside when either is. Events without a directory (*_SELF, FS_ERROR) are
+ * outside. O(1) when the directory's answer is cached; otherwise a walk up to
+ * the nearest cached directory or root, which fills the cache.
+ *
+ * Context: fp_handler (rcu_read_lock() held); does not sleep.
+ * Return: 1 inside, 0 outside, -EAGAIN when a concurrent rename made the
+ * answer uncertain (deliver the event: uncertainty must never drop).
+ */
+int fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
+				    const struct fanotify_fastpath_event *event)
+{
+	struct fp_attachment *at = fp_hook_attachment(hook);
+	struct inode *dir = fanotify_fastpath_event_dir(event);
+	struct dentry *moved, *parent;
+	int ret = 0;
+
+	if (dir)
+		ret = fp_anc_decide(at, dir, event, NULL);
+	if (ret || !(event->mask & FS_RENAME) ||
+	    event->data_type != FSNOTIFY_EVENT_DENTRY)
+		return ret;
+	/* FAN_RENAME: the moved dentry is under its new parent already. */
+	moved = (struct dentry *)fsnotify_data_dentry(event->data, event->data_type);
+	parent = READ_ONCE(moved->d_parent);
+	if (parent == moved || !d_inode_rcu(parent))
+		return ret;
+	return fp_anc_decide(at, d_inode_rcu(parent), event, parent);
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_match);
+
+/* Allocate the buckets for the cap. Context: anc->mutex held. */
+static int fp_anc_prepare(struct fp_ancestry *anc)
+{
+	struct hlist_head *buckets;
+	unsigned int cap, bits;
+
+	if (anc->buckets)
+		return 0;
+	cap = anc->max ? anc->max : READ_ONCE(fp_param_cache_max);
+	cap = max_t(unsigned int, cap, FP_ANC_MIN_CAP);
+	/* About two entries per bucket when full: O(1) at any size. */
+	bits = ilog2(roundup_pow_of_two(cap)) - 1;
+	buckets = kvcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
+	if (!buckets)
+		return -ENOMEM;
+	spin_lock(&anc->lock);
+	anc->max = cap;
+	anc->bits = bits;
+	smp_store_release(&anc->buckets, buckets);
+	spin_unlock(&anc->lock);
+	return 0;
+}
+
+/**
+ * fanotify_fastpath_subtree_set_cap() - set the cap of the ancestry cache
+ * @hook: the attachment
+ * @cap: the most directories the cache holds (at least 16); 0 for the
+ *	module parameter cache_max
+ *
+ * Call from fp_init before the first root is added.
+ *
+ * Context: process context.
+ * Return: 0, -EBUSY once a root has been added.
+ */
+int fanotify_fastpath_subtree_set_cap(struct fanotify_fastpath_hook *hook,
+				      unsigned int cap)
+{
+	struct fp_ancestry *anc = hook_anc(hook);
+	int ret = 0;
+
+	mutex_lock(&anc->mutex);
+	if (anc->buckets)
+		ret = -EBUSY;
+	else
+		anc->max = cap;
+	mutex_unlock(&anc->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_set_cap);
+
+/* Add @sb to the lockless set. Context: anc->lock held. */
+static void fp_anc_sbs_add(struct fp_ancestry *anc, struct super_block *sb)
+{
+	WRITE_ONCE(anc->sbs[anc->nsbs], sb);
+	smp_store_release(&anc->nsbs, anc->nsbs + 1);
+}
+
+/*
+ * Remove @sb from the set. The last slot moves into @sb's and only then does
+ * the count drop: a lockless reader may still see @sb for a moment, never
+ * miss another filesystem. Context: anc->lock held.
+ */
+static void fp_anc_sbs_del(struct fp_ancestry *anc, struct super_block *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < anc->nsbs; i++) {
+		if (anc->sbs[i] != sb)
+			continue;
+		WRITE_ONCE(anc->sbs[i], anc->sbs[anc->nsbs - 1]);
+		smp_store_release(&anc->nsbs, anc->nsbs - 1);
+		return;
+	}
+}
+
+static struct fp_anc_watch *fp_anc_watch_find(struct fp_ancestry *anc, struct super_block *sb)
+{
+	struct fp_anc_watch *w;
+
+	list_for_each_entry(w, &anc->watches, node)
+		if (w->sb == sb)
+			return w;
+	return NULL;
+}
+
+/* Unlink @w; the caller then drops its mark reference. Context: anc->lock held. */
+static void fp_anc_watch_unlink(struct fp_ancestry *anc, struct fp_anc_watch *w)
+{
+	lockdep_assert_held(&anc->lock);
+	w->linked = false;
+	list_del(&w->node);
+	fp_anc_sbs_del(anc, w->sb);
+}
+
+/* Watch @sb for this cache. Context: anc->mutex held, @sb active (a path is held). */
+static int fp_anc_watch_add(struct fp_ancestry *anc, struct super_block *sb)
+{
+	struct fp_anc_watch *w;
+	int ret;
+
+	if (fp_anc_watch_find(anc, sb))
+		return 0;
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		return -ENOMEM;
+	fsnotify_init_mark(&w->mark, fp_anc_group);
+	w->mark.mask = FP_ANC_MASK;
+	w->sb = sb;
+	w->anc = anc;
+	kref_get(&anc->ref);	/* dropped by free_mark */
+	spin_lock(&anc->lock);
+	w->linked = true;
+	list_add(&w->node, &anc->watches);
+	spin_unlock(&anc->lock);
+	ret = fsnotify_add_mark(&w->mark, sb, FSNOTIFY_OBJ_TYPE_SB, 0);
+	if (ret) {
+		spin_lock(&anc->lock);
+		w->linked = false;
+		list_del(&w->node);
+		spin_unlock(&anc->lock);
+		fsnotify_put_mark(&w->mark);	/* never attached: free_mark frees it */
+		return ret;
+	}
+	spin_lock(&anc->lock);
+	if (w->linked)
+		fp_anc_sbs_add(anc, sb);
+	spin_unlock(&anc->lock);
+	return 0;
+}
+
+static void fp_anc_watch_destroy(struct fp_anc_watch *w)
+{
+	fsnotify_destroy_mark(&w->mark, fp_anc_group);
+	fsnotify_put_mark(&w->mark);
+}
+
+static struct fp_anc_entry *fp_anc_root_find(struct fp_ancestry *anc, struct inode *inode)
+{
+	struct fp_anc_entry *e;
+
+	list_for_each_entry(e, &anc->roots, node)
+		if (e->sb == inode->i_sb && e->ino == inode->i_ino &&
+		    e->igen == inode->i_generation)
+			return e;
+	return NULL;
+}
+
+/**
+ * fanotify_fastpath_subtree_add_root() - add a root, or change its kind
+ * @hook: the attachment
+ * @path: a directory, held by the caller
+ * @flags: 0 for an include root, FAN_FP_ROOT_EXCLUDE for an exclude root
+ *
+ * The root is identified by its inode (it stays a root when moved) and pins
+ * nothing. Its filesystem is watched for directory moves from now on.
+ *
+ * Context: process context, may sleep; typically fp_init or the control device.
+ * Return: 0, -EINVAL for unknown @flags, -ENOTDIR, -ENOSPC with
+ * FAN_FP_ROOTS_MAX roots, -ENOMEM.
+ */
+int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
+				       const struct path *path, u32 flags)
+{
+	struct fp_ancestry *anc = hook_anc(hook);
+	struct inode *inode = d_inode(path->dentry);
+	struct super_block *sb = inode->i_sb;
+	bool include = !(flags & FAN_FP_ROOT_EXCLUDE);
+	struct fp_anc_entry *e;
+	int ret;
+
+	if (flags & ~FAN_FP_ROOT_EXCLUDE)
+		return -EINVAL;
+	if (!d_is_dir(path->dentry))
+		return -ENOTDIR;
+
+	mutex_lock(&anc->mutex);
+	ret = fp_anc_prepare(anc);
+	if (ret)
+		goto out;
+	spin_lock(&anc->lock);
+	e = fp_anc_root_find(anc, inode);
+	if (e) {
+		WRITE_ONCE(e->state, fp_anc_state(0, 0, include));
+		fp_anc_invalidate(anc);
+	}
+	spin_unlock(&anc->lock);
+	if (e)
+		goto out;
+	ret = -ENOSPC;
+	if (anc->nroots >= FAN_FP_ROOTS_MAX)
+		goto out;
+	ret = fp_anc_watch_add(anc, sb);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
+	e = kmem_cache_alloc(fp_anc_cachep, GFP_KERNEL_ACCOUNT);
+	if (!e)
+		goto out;	/* the watch stays until the cache ends: harmless */
+	e->sb = sb;
+	e->ino = inode->i_ino;
+	e->igen = inode->i_generation;
+	e->kind = FP_ANC_ROOT;
+	e->used = 0;
+	e->state = fp_anc_state(0, 0, include);
+
+	spin_lock(&anc->lock);
+	/* A cached answer for this directory must not shadow the root. */
+	{
+		struct fp_anc_entry *old = fp_anc_find(anc, anc->buckets, sb,
+						       inode->i_ino);
+
+		if (old)
+			fp_anc_unlink(anc, old);
+	}
+	list_add_tail(&e->node, &anc->roots);
+	anc->nroots++;
+	hlist_add_head_rcu(&e->hnode, fp_anc_bucket(anc->buckets, anc->bits, sb, e->ino));
+	fp_anc_invalidate(anc);
+	spin_unlock(&anc->lock);
+	ret = 0;
+out:
+	mutex_unlock(&anc->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_add_root);
+
+/**
+ * fanotify_fastpath_subtree_remove_root() - remove a root
+ * @hook: the attachment
+ * @path: the root directory, held by the caller
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -ENOENT when @path is not a root of the attachment.
+ */
+int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
+					  const struct path *path)
+{
+	struct fp_ancestry *anc = hook_anc(hook);
+	struct inode *inode = d_inode(path->dentry);
+	struct fp_anc_watch *w = NULL;
+	struct fp_anc_entry *e, *r;
+	bool last = true;
+
+	mutex_lock(&anc->mutex);
+	spin_lock(&anc->lock);
+	e = fp_anc_root_find(anc, inode);
+	if (e) {
+		fp_anc_unlink(anc, e);
+		fp_anc_invalidate(anc);
+		list_for_each_entry(r, &anc->roots, node)
+			if (r->sb == inode->i_sb)
+				last = false;
+		w = last ? fp_anc_watch_find(anc, inode->i_sb) : NULL;
+		if (w)
+			fp_anc_watch_unlink(anc, w);
+	}
+	spin_unlock(&anc->lock);
+	if (w)
+		fp_anc_watch_destroy(w);
+	mutex_unlock(&anc->mutex);
+	return e ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_remove_root);
+
+/**
+ * fp_ancestry_new() - a new, empty cache (no roots, no buckets yet)
+ * @memcg: the memory cgroup to charge; the cache takes its own reference
+ *
+ * Return: the cache or NULL.
+ */
+struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg)
+{
+	struct fp_ancestry *anc = kzalloc(sizeof(*anc), GFP_KERNEL_ACCOUNT);
+
+	if (!anc)
+		return NULL;
+	kref_init(&anc->ref);
+	spin_lock_init(&anc->lock);
+	mutex_init(&anc->mutex);
+	INIT_LIST_HEAD(&anc->clock);
+	INIT_LIST_HEAD(&anc->roots);
+	INIT_LIST_HEAD(&anc->watches);
+	if (memcg)
+		css_get(&memcg->css);
+	anc->memcg = memcg;
+	return anc;
+}
+
+static void fp_anc_release(struct kref *ref)
+{
+	struct fp_ancestry *anc = container_of(ref, struct fp_ancestry, ref);
+	struct fp_anc_entry *e, *tmp;
+
+	/* No reader left: the attachment is gone and so are the watches. */
+	list_for_each_entry_safe(e, tmp, &anc->clock, node)
+		kmem_cache_free(fp_anc_cachep, e);
+	list_for_each_entry_safe(e, tmp, &anc->roots, node)
+		kmem_cache_free(fp_anc_cachep, e);
+	kvfree(anc->buckets);
+	mem_cgroup_put(anc->memcg);
+	mutex_destroy(&anc->mutex);
+	kfree(anc);
+}
+
+/**
+ * fp_ancestry_end() - end the cache of an ended attachment
+ * @anc: the cache; no fp_handler can reach it any more
+ *
+ * Removes its filesystem marks and drops the attachment's reference; the
+ * cache itself is freed when fsnotify has freed the last mark.
+ *
+ * Context: process context, may sleep.
+ */
+void fp_ancestry_end(struct fp_ancestry *anc)
+{
+	struct fp_anc_watch *w, *tmp;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&anc->mutex);
+	spin_lock(&anc->lock);
+	list_for_each_entry_safe(w, tmp, &anc->watches, node) {
+		fp_anc_watch_unlink(anc, w);
+		list_add(&w->node, &doomed);
+	}
+	spin_unlock(&anc->lock);
+	mutex_unlock(&anc->mutex);
+	list_for_each_entry_safe(w, tmp, &doomed, node)
+		fp_anc_watch_destroy(w);
+	kref_put(&anc->ref, fp_anc_release);
+}
+
+/**
+ * fp_ancestry_info() - the cache's size and counters
+ * @anc: the cache
+ * @info: filled in
+ */
+void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info)
+{
+	spin_lock(&anc->lock);
+	info->roots = anc->nroots;
+	info->entries = anc->count;
+	info->max = anc->buckets ? anc->max : (anc->max ? anc->max :
+					       READ_ONCE(fp_param_cache_max));
+	info->evicted = anc->evicted;
+	info->invalidations = anc->invalidations;
+	spin_unlock(&anc->lock);
+}
+
+/* ---- the private group: directory moves, deletions, unmounts ---------------------- */
+
+/* Known answer of @dir in the current generation: 1, 0, or -1 if unknown. */
+static int fp_anc_known(struct fp_ancestry *anc, struct inode *dir)
+{
+	struct hlist_head *buckets = smp_load_acquire(&anc->buckets);
+	unsigned int depth;
+
+	if (!dir || !buckets)
+		return -1;
+	return fp_anc_entry_answer(fp_anc_find(anc, buckets, dir->i_sb, dir->i_ino),
+				   dir, READ_ONCE(anc->gen), &depth);
+}
+
+/* A directory moved from @old_dir to @new_dir (after d_move()). */
+static void fp_anc_moved(struct fp_ancestry *anc, struct inode *old_dir,
+			 struct inode *new_dir)
+{
+	int a, b;
+
+	rcu_read_lock();
+	a = fp_anc_known(anc, old_dir);
+	b = fp_anc_known(anc, new_dir);
+	rcu_read_unlock();
+	if (a >= 0 && a == b)
+		return;	/* same answer on both sides: nothing below changes */
+	spin_lock(&anc->lock);
+	fp_anc_invalidate(anc);
+	spin_unlock(&anc->lock);
+}
+
+/* Directory @inode is being deleted: forget its entry or root. */
+static void fp_anc_deleted(struct fp_ancestry *anc, struct inode *inode)
+{
+	struct fp_anc_entry *e;
+
+	spin_lock(&anc->lock);
+	WRITE_ONCE(anc->dseq, anc->dseq + 1);
+	e = anc->buckets ? fp_anc_find(anc, anc->buckets, inode->i_sb,
+				       inode->i_ino) : NULL;
+	if (e) {
+		if (e->kind == FP_ANC_ROOT)
+			fp_anc_invalidate(anc);
+		fp_anc_unlink(anc, e);
+	}
+	spin_unlock(&anc->lock);
+}
+
+/*
+ * Our group's handle_event: called for each of our filesystem marks (one per
+ * attachment) on the event's super_block. Context: fsnotify, SRCU held, may
+ * be in the rename or unlink system call with directory locks held.
+ */
+static int fp_anc_handle_event(struct fsnotify_group *group, u32 mask,
+			       const void *data, int data_type, struct inode *dir,
+			       const struct qstr *file_name, u32 cookie,
+			       struct fsnotify_iter_info *iter_info)
+{
+	struct fsnotify_mark *mark = fsnotify_iter_sb_mark(iter_info);
+	struct fp_anc_watch *w;
+	struct dentry *moved;
+
+	if (!mark || !(mask & FS_ISDIR))
+		return 0;
+	w = container_of(mark, struct fp_anc_watch, mark);
+	if (mask & FS_DELETE_SELF) {
+		struct inode *inode = fsnotify_data_inode(data, data_type);
+
+		if (inode)
+			fp_anc_deleted(w->anc, inode);
+	}
+	if ((mask & FS_RENAME) && data_type == FSNOTIFY_EVENT_DENTRY) {
+		struct inode *new_dir;
+
+		moved = (struct dentry *)fsnotify_data_dentry(data, data_type);
+		rcu_read_lock();
+		new_dir = d_inode_rcu(READ_ONCE(moved->d_parent));
+		if (new_dir != dir)
+			fp_anc_moved(w->anc, dir, new_dir);
+		rcu_read_unlock();
+	}
+	return 0;
+}
+
+/* The filesystem is unmounted (or our mark destroyed): drop everything on it. */
+static void fp_anc_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_group *group)
+{
+	struct fp_anc_watch *w = container_of(mark, struct fp_anc_watch, mark);
+	struct fp_ancestry *anc = w->anc;
+	struct fp_anc_entry *e, *tmp;
+	bool drop = false;
+
+	spin_lock(&anc->lock);
+	if (w->linked) {
+		fp_anc_watch_unlink(anc, w);
+		list_for_each_entry_safe(e, tmp, &anc->roots, node)
+			if (e->sb == w->sb)
+				fp_anc_unlink(anc, e);
+		list_for_each_entry_safe(e, tmp, &anc->clock, node)
+			if (e->sb == w->sb)
+				fp_anc_unlink(anc, e);
+		fp_anc_invalidate(anc);
+		drop = true;
+	}
+	spin_unlock(&anc->lock);
+	/* The destroyer holds its own reference: this is never the last one. */
+	if (drop)
+		fsnotify_put_mark(mark);
+}
+
+static void fp_anc_free_mark(struct fsnotify_mark *mark)
+{
+	struct fp_anc_watch *w = container_of(mark, struct fp_anc_watch, mark);
+
+	kref_put(&w->anc->ref, fp_anc_release);
+	kfree(w);
+}
+
+static const struct fsnotify_ops fp_anc_fsn_ops = {
+	.handle_event	= fp_anc_handle_event,
+	.freeing_mark	= fp_anc_freeing_mark,
+	.free_mark	= fp_anc_free_mark,
+};
+
+/**
+ * fp_ancestry_init() - the entry cache and the private group
+ *
+ * Return: 0 or a negative errno.
+ */
+int fp_ancestry_init(void)
+{
+	fp_anc_cachep = KMEM_CACHE(fp_anc_entry, SLAB_ACCOUNT);
+	if (!fp_anc_cachep)
+		return -ENOMEM;
+	fp_anc_group = fsnotify_alloc_group(&fp_anc_fsn_ops, FSNOTIFY_GROUP_DUPS);
+	if (IS_ERR(fp_anc_group)) {
+		kmem_cache_destroy(fp_anc_cachep);
+		return PTR_ERR(fp_anc_group);
+	}
+	return 0;
+}
+
+/**
+ * fp_ancestry_exit() - free what fp_ancestry_init() made, after every cache
+ *
+ * Context: module exit: no attachment is left.
+ */
+void fp_ancestry_exit(void)
+{
+	/* Marks of ended caches are freed by fsnotify's reaper; wait for it. */
+	fsnotify_wait_marks_destroyed();
+	fsnotify_put_group(fp_anc_group);
+	rcu_barrier();
+	kmem_cache_destroy(fp_anc_cachep);
+}

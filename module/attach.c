@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanotify fastpath: the lifecycle of attachments.
+ *
+ * Owns struct fp_attachment: attach (with replace), detach, query, the
+ * control device's per-attachment operations (tags, roots), the end of every
+ * attachment of a handler being unregistered and of a group that dies, and
+ * the attachment's counters.
+ *
+ * Locks: fp_mutex around every publish and unpublish. fp_init runs before
+ * fp_mutex is taken; fp_free and the teardown of tags and the ancestry cache
+ * run after the attachment is unpublished and an RCU grace period has passed.
+ */
+#include <linux/fs.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait_bit.h>
+
+#include "internal.h"
+
+static u64 fp_next_id = 1;	/* fp_mutex */
+
+/**
+ * fp_stats_sum() - add up an attachment's per-CPU counters
+ * @at: the attachment
+ * @out: FP_NR_STATS counters
+ */
+void fp_stats_sum(struct fp_attachment *at, u64 *out)
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(u64) * FP_NR_STATS);
+	for_each_possible_cpu(cpu) {
+		struct fp_stats *s = per_cpu_ptr(at->stats, cpu);
+
+		for (i = 0; i < FP_NR_STATS; i++)
+			out[i] += READ_ONCE(s->v[i]);
+	}
+}
+
+/*
+ * End an unpublished attachment: fp_free, tags, cache, counters, references.
+ * Context: process context, may sleep; no event path can reach @at; its
+ * group is held by the caller (or is in its final put).
+ */
+static void fp_attachment_free(struct fp_attachment *at)
+{
+	struct fp_handler *h = at->handler;
+	u64 sum[FP_NR_STATS];
+	int i;
+
+	if (h->ops->fp_free)
+		h->ops->fp_free(&at->hook);
+	fp_tag_store_destroy(&at->tags);
+	fp_ancestry_end(at->anc);
+	fp_stats_sum(at, sum);
+	for (i = 0; i < FP_NR_STATS; i++)
+		atomic64_add(sum[i], &h->ended[i]);
+	free_percpu(at->stats);
+	mem_cgroup_put(at->memcg);
+	kfree(at);
+	fp_handler_put(h);
+}
+
+/* A new, unpublished attachment of @h (whose hold it takes over) to @group. */
+static struct fp_attachment *fp_attachment_new(struct fsnotify_group *group,
+					       struct fp_handler *h, u32 flags)
+{
+	struct fp_attachment *at;
+
+	at = kzalloc(sizeof(*at), GFP_KERNEL_ACCOUNT);
+	if (!at)
+		return NULL;
+	at->stats = alloc_percpu_gfp(struct fp_stats, GFP_KERNEL_ACCOUNT);
+	if (!at->stats)
+		goto err;
+	at->memcg = get_mem_cgroup_from_mm(current->mm);
+	at->anc = fp_ancestry_new(at->memcg);
+	if (!at->anc)
+		goto err;
+	at->hook.ops = h->ops;
+	at->hook.group = group;
+	at->hook.attach_flags = flags;
+	at->handler = h;
+	fp_tag_store_init(&at->tags);
+	return at;
+err:
+	mem_cgroup_put(at->memcg);
+	free_percpu(at->stats);
+	kfree(at);
+	return NULL;
+}
+
+/* Unpublish @at from its group and unlink it. Caller frees it after a grace period. */
+static void fp_unpublish(struct fp_attachment *at)
+{
+	lockdep_assert_held(&fp_mutex);
+	RCU_INIT_POINTER(at->fg->attachment, NULL);
+	list_del(&at->handler_node);
+}
+
+/**
+ * fp_attach() - attach handler @h to @group
+ * @group: a fanotify group the caller keeps alive (holds its file)
+ * @h: a handler held with fp_handler_get(); the hold is consumed
+ * @args: NUL-terminated argument string for fp_init
+ * @flags: FAN_FP_ATTACH_* flags
+ *
+ * fp_init runs without fp_mutex (it may look up paths); whether the group
+ * already has an attachment is checked before it and again when publishing.
+ *
+ * Context: process context, fp_mutex not held.
+ * Return: 0; -ENOENT (the handler went away meanwhile), -EBUSY (the group has
+ * a handler and no FAN_FP_ATTACH_REPLACE), -ENOMEM, or fp_init's error.
+ */
+int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
+	      const char *args, u32 flags)
+{
+	struct fp_attachment *at, *old = NULL;
+	struct fp_group *fg;
+	int ret;
+
+	/* Refuse early what would be refused at publishing, before fp_init runs. */
+	mutex_lock(&fp_mutex);
+	fg = fp_group_lookup(group);
+	ret = fg && rcu_access_pointer(fg->attachment) &&
+	      !(flags & FAN_FP_ATTACH_REPLACE) ? -EBUSY : 0;
+	mutex_unlock(&fp_mutex);
+	if (ret) {
+		fp_handler_put(h);
+		return ret;
+	}
+
+	at = fp_attachment_new(group, h, flags);
+	if (!at) {
+		fp_handler_put(h);
+		return -ENOMEM;
+	}
+	if (h->ops->fp_init) {
+		ret = h->ops->fp_init(&at->hook, args);
+		if (ret) {
+			if (ret > 0 || ret < -MAX_ERRNO)
+				ret = -EINVAL;
+			/* No fp_free without a successful fp_init. */
+			fp_tag_store_destroy(&at->tags);
+			fp_ancestry_end(at->anc);
+			free_percpu(at->stats);
+			mem_cgroup_put(at->memcg);
+			kfree(at);
+			fp_handler_put(h);
+			return ret;
+		}
+	}
+
+	mutex_lock(&fp_mutex);
+	ret = -ENOENT;
+	if (h->dying)
+		goto err_unlock;
+	fg = fp_group_lookup(group);
+	ret = -EBUSY;
+	if (fg && rcu_access_pointer(fg->attachment) &&
+	    !(flags & FAN_FP_ATTACH_REPLACE))
+		goto err_unlock;
+	fg = fp_group_hook(group);
+	if (IS_ERR(fg)) {
+		ret = PTR_ERR(fg);
+		goto err_unlock;
+	}
+	at->fg = fg;
+	at->id = fp_next_id++;
+	old = rcu_dereference_protected(fg->attachment, lockdep_is_held(&fp_mutex));
+	if (old)
+		list_del(&old->handler_node);
+	list_add_tail(&at->handler_node, &h->attachments);
+	/* One store: events see the old handler or the new one, never none. */
+	rcu_assign_pointer(fg->attachment, at);
+	mutex_unlock(&fp_mutex);
+
+	if (old) {
+		synchronize_rcu();
+		fp_attachment_free(old);
+	}
+	return 0;
+
+err_unlock:
+	mutex_unlock(&fp_mutex);
+	fp_attachment_free(at);
+	return ret;
+}
+
+/* The attachment of a live group, or NULL. Context: fp_mutex held. */
+static struct fp_attachment *fp_group_attachment(struct fsnotify_group *group)
+{
+	struct fp_group *fg = fp_group_lookup(group);
+
+	return fg ? rcu_dereference_protected(fg->attachment,
+					      lockdep_is_held(&fp_mutex)) : NULL;
+}
+
+/**
+ * fp_detach() - detach the handler of @group
+ * @group: a fanotify group the caller keeps alive
+ *
+ * The group keeps its hook (with no handler) until it dies.
+ *
+ * Context: process context, fp_mutex not held.
+ * Return: 0 or -ENOENT when nothing is attached.
+ */
+int fp_detach(struct fsnotify_group *group)
+{
+	struct fp_attachment *at;
+
+	mutex_lock(&fp_mutex);
+	at = fp_group_attachment(group);
+	if (at)
+		fp_unpublish(at);
+	mutex_unlock(&fp_mutex);
+	if (!at)
+		return -ENOENT;
+	synchronize_rcu();
+	fp_attachment_free(at);
+	return 0;
+}
+
+/**
+ * fp_attachments_end_handler() - end every attachment of a dying handler
+ * @h: the handler, marked dying (no new attachment can find it)
+ *
+ * Each group is held while its attachment ends, so fp_free always sees a live
+ * group. A group whose last reference is already gone is left to its own
+ * final put, which ends the attachment (fp_attachment_group_died()).
+ *
+ * Context: process context, may sleep; fp_mutex not held.
+ */
+void fp_attachments_end_handler(struct fp_handler *h)
+{
+	struct fp_attachment *at, *tmp;
+	LIST_HEAD(doomed);
+
+	mutex_lock(&fp_mutex);
+	list_for_each_entry_safe(at, tmp, &h->attachments, handler_node) {
+		if (!refcount_inc_not_zero(&at->hook.group->refcnt))
+			continue;
+		fp_unpublish(at);
+		list_add(&at->handler_node, &doomed);
+	}
+	mutex_unlock(&fp_mutex);
+
+	synchronize_rcu();
+	list_for_each_entry_safe(at, tmp, &doomed, handler_node) {
+		struct fsnotify_group *group = at->hook.group;
+
+		fp_attachment_free(at);
+		fsnotify_put_group(group);
+	}
+}
+
+/**
+ * fp_attachment_group_died() - end the attachment of a group at its final put
+ * @fg: the hooked group, past all event delivery
+ *
+ * Called by hook.c's free_group_priv wrapper: the only call from the layers
+ * below into this file. Unlinks @fg from fp_groups.
+ *
+ * Context: process context, fp_mutex not held.
+ */
+void fp_attachment_group_died(struct fp_group *fg)
+{
+	struct fp_attachment *at;
+
+	mutex_lock(&fp_mutex);
+	list_del(&fg->node);
+	at = rcu_dereference_protected(fg->attachment, lockdep_is_held(&fp_mutex));
+	if (at)
+		fp_unpublish(at);
+	mutex_unlock(&fp_mutex);
+
+	if (at)
+		fp_attachment_free(at);
+}
+
+/**
+ * fp_query() - describe the attachment of @group
+ * @group: a fanotify group the caller keeps alive
+ * @info: filled in (name, flags, counters)
+ *
+ * Return: 0 or -ENOENT when nothing is attached.
+ */
+int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
+{
+	struct fp_ancestry_info ai;
+	struct fp_attachment *at;
+	u64 sum[FP_NR_STATS];
+
+	mutex_lock(&fp_mutex);
+	at = fp_group_attachment(group);
+	if (!at) {
+		mutex_unlock(&fp_mutex);
+		return -ENOENT;
+	}
+	strscpy(info->name, at->hook.ops->name, sizeof(info->name));
+	info->attach_flags = at->hook.attach_flags;
+	info->handler_flags = at->hook.ops->flags;
+	info->is_bpf = at->handler->is_bpf;
+	info->id = at->id;
+	info->tags = fp_tag_count(&at->tags);
+	fp_ancestry_info(at->anc, &ai);
+	fp_stats_sum(at, sum);
+	mutex_unlock(&fp_mutex);
+
+	info->seen = sum[FP_STAT_SEEN];
+	info->passed = sum[FP_STAT_PASSED];
+	info->dropped = sum[FP_STAT_DROPPED];
+	info->denied = sum[FP_STAT_DENIED];
+	info->errors = sum[FP_STAT_ERRORS];
+	info->roots = ai.roots;
+	info->cache_entries = ai.entries;
+	info->cache_max = ai.max;
+	info->cache_hits = sum[FP_STAT_ANC_HITS];
+	info->cache_walks = sum[FP_STAT_ANC_WALKS];
+	info->cache_evicted = ai.evicted;
+	info->cache_invalidations = ai.invalidations;
+	info->cache_unsure = sum[FP_STAT_ANC_UNSURE];
+	return 0;
+}
+
+/**
+ * fp_tag() - set an inode tag of the attachment of @group
+ * @group: a fanotify group the caller keeps alive
+ * @inode: an inode the caller holds
+ * @value: the tag, not 0
+ *
+ * Return: 0, -ENOENT when nothing is attached, or fanotify_fastpath_tag_set()'s error.
+ */
+int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value)
+{
+	struct fp_attachment *at;
+	int ret = -ENOENT;
+
+	mutex_lock(&fp_mutex);
+	at = fp_group_attachment(group);
+	if (at)
+		ret = fanotify_fastpath_tag_set(&at->hook, inode, value);
+	mutex_unlock(&fp_mutex);
+	return ret;
+}
+
+/**
+ * fp_root() - add or remove a subtree root of the attachment of @group
+ * @group: a fanotify group the caller keeps alive
+ * @path: the root directory, held by the caller
+ * @flags: FAN_FP_ROOT_* flags
+ *
+ * Return: 0, -ENOENT when nothing is attached (or, with FAN_FP_ROOT_REMOVE,
+ * when @path is not a root), or the error of
+ * fanotify_fastpath_subtree_add_root().
+ */
+int fp_root(struct fsnotify_group *group, const struct path *path, u32 flags)
+{
+	struct fp_attachment *at;
+	int ret = -ENOENT;
+
+	mutex_lock(&fp_mutex);
+	at = fp_group_attachment(group);
+	if (at && (flags & FAN_FP_ROOT_REMOVE))
+		ret = fanotify_fastpath_subtree_remove_root(&at->hook, path);
+	else if (at)
+		ret = fanotify_fastpath_subtree_add_root(&at->hook, path,
+							 flags & FAN_FP_ROOT_EXCLUDE);
+	mutex_unlock(&fp_mutex);
+	return ret;
+}
