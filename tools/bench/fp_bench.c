@@ -43,12 +43,15 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <sys/fanotify.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
-#include "fp_util.h"
-#include "subtree.skel.h"
+#include "fp_lib.h"		/* tools/lib */
+#include "subtree.skel.h"	/* generated from selftests/bpf/subtree.bpf.c */
 
 #define TOP		"/tmp/fpb"
 #define ROOT		TOP "/root"
@@ -200,23 +203,6 @@ static void *reader_fn(void *p)
 	return NULL;
 }
 
-static int tag_root(int dev, int fan)
-{
-	struct fanotify_fastpath_tag t = {
-		.version = FAN_FP_VERSION,
-		.fanotify_fd = fan,
-		.value = 1,
-	};
-	int ret;
-
-	t.fd = open(ROOT, O_PATH | O_CLOEXEC);
-	if (t.fd < 0)
-		return -errno;
-	ret = ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
-	close(t.fd);
-	return ret;
-}
-
 /* One run of one configuration. Returns 0 or -errno. */
 static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result *res)
 {
@@ -250,7 +236,8 @@ static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result 
 		if (cfg == CFG_C)
 			ret = fp_attach(dev, r.fan, "subtree", "root=" ROOT);
 		else if (cfg == CFG_BPF)
-			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?: tag_root(dev, r.fan);
+			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?:
+			      fp_tag_path(dev, r.fan, ROOT, 1);
 		if (ret)
 			goto out;
 	}
