@@ -4,7 +4,8 @@
  * processes that know nothing about fastpath handlers ("holders": a child that
  * creates fanotify groups and sleeps). Covers list/show/attach/detach/query/tag,
  * --replace, --fd, every error path with its message and exit code, and the
- * help texts. Uses the test handlers of selftests/modules/fp_test_handler.c and
+ * help texts; of "root", only the command line errors found before the core
+ * module is asked. Uses the test handlers of selftests/modules/fp_test_handler.c and
  * the subtree handler (configured with tags).
  *
  * fpctl is taken from $FPCTL, else from the directory of this program, else
@@ -257,6 +258,15 @@ TEST_F(fpctl, attach_query_show_detach)
 	EXPECT_EQ(field(&r, "seen"), field(&r, "passed") + field(&r, "dropped"));
 	EXPECT_EQ(0, field(&r, "denied"));
 	EXPECT_EQ(0, field(&r, "errors"));
+	/* The ancestry cache's fields are printed (their values are the core module's). */
+	EXPECT_LE(0, field(&r, "roots")) TH_LOG("%s", r.out);
+	EXPECT_LE(0, field(&r, "cache_entries"));
+	EXPECT_LE(0, field(&r, "cache_max"));
+	EXPECT_LE(0, field(&r, "cache_hits"));
+	EXPECT_LE(0, field(&r, "cache_walks"));
+	EXPECT_LE(0, field(&r, "cache_evicted"));
+	EXPECT_LE(0, field(&r, "cache_invalidations"));
+	EXPECT_LE(0, field(&r, "cache_unsure"));
 
 	/* show: the attachment, with the holder named as its process. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL)) TH_LOG("%s", r.out);
@@ -358,6 +368,62 @@ TEST_F(fpctl, tag_subtree_roots)
 	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "tag", "--pid",
 				     self->pid, out, NULL));
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+}
+
+/*
+ * "root": the command line errors fpctl finds before it asks the core module
+ * (exit code 2 each, nothing sent); the ioctl itself is not tested here.
+ */
+TEST_F(fpctl, root_bad_arguments)
+{
+	char file[96], extra[96];
+	struct run r;
+
+	snprintf(file, sizeof(file), "%s/file", self->dir);
+	snprintf(extra, sizeof(extra), "%s/extra", self->dir);
+	fp_touch(self->dir, "file");
+	ASSERT_EQ(0, mkdir(extra, 0755));
+
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", NULL));
+	EXPECT_TRUE(HAS(&r, "root needs a command: add or del")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "usage: fpctl root add")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "fpctl root del")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "--pid", self->pid, NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "move", "--pid", self->pid,
+				      self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "unknown root command 'move'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "the directory is missing")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
+				      self->dir, extra, NULL));
+	EXPECT_TRUE(HAS(&r, "unexpected argument")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "--pid is required")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--exclude", "--pid",
+				      self->pid, self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "--exclude is for root add only")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--replace", "--pid",
+				      self->pid, self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "unknown option '--replace'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", "x", self->dir,
+				      NULL));
+	/* --exclude is not an option of the other commands. */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--exclude", "--pid", self->pid,
+				      self->dir, NULL));
+
+	/* DIR: nonexistent, not a directory (add and del, with and without --exclude). */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
+				      "/no/such/dir", NULL));
+	EXPECT_TRUE(HAS(&r, "cannot open /no/such/dir")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid,
+				      "/no/such/dir", NULL));
+	EXPECT_TRUE(HAS(&r, "cannot open /no/such/dir")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "-e", "--pid", self->pid,
+				      file, NULL));
+	EXPECT_TRUE(HAS(&r, "is not a directory")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid, file,
+				      NULL));
+	EXPECT_TRUE(HAS(&r, "is not a directory")) TH_LOG("%s", r.out);
 }
 
 TEST_F(fpctl, no_such_process)
@@ -537,7 +603,9 @@ TEST_F(fpctl, bad_arguments)
 
 TEST_F(fpctl, help_and_version)
 {
-	static const char * const cmds[] = { "list", "show", "attach", "detach", "query", "tag" };
+	static const char * const cmds[] = {
+		"list", "show", "attach", "detach", "query", "tag", "root",
+	};
 	struct run r;
 	size_t i;
 

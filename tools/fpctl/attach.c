@@ -201,5 +201,14 @@ int cmd_query(int argc, char **argv)
 	       (unsigned long long)info.seen, (unsigned long long)info.passed,
 	       (unsigned long long)info.dropped, (unsigned long long)info.denied,
 	       (unsigned long long)info.errors, (unsigned long long)info.tags);
+	printf("\troots %llu cache_entries %llu cache_max %llu\n",
+	       (unsigned long long)info.roots, (unsigned long long)info.cache_entries,
+	       (unsigned long long)info.cache_max);
+	printf("\tcache_hits %llu cache_walks %llu cache_evicted %llu",
+	       (unsigned long long)info.cache_hits, (unsigned long long)info.cache_walks,
+	       (unsigned long long)info.cache_evicted);
+	printf(" cache_invalidations %llu cache_unsure %llu\n",
+	       (unsigned long long)info.cache_invalidations,
+	       (unsigned long long)info.cache_unsure);
 	return EX_OK;
 }

@@ -9,7 +9,7 @@
  *   sysfs.c   /sys/kernel/fanotify_fastpath and module parameters; "list", "show"
  *   dev.c     the control device: opening it, a command's target group, errno mapping
  *   attach.c  "attach", "detach", "query"
- *   inodes.c  "tag"
+ *   inodes.c  "tag", "root"
  */
 #ifndef FPCTL_H
 #define FPCTL_H
@@ -52,12 +52,14 @@ enum {
 /* Which options a command takes besides --pid and --fd. */
 #define OPTS_ATTACH	0x1	/* --replace, --perm-skip-allows */
 #define OPTS_TAG	0x2	/* --value */
+#define OPTS_ROOT	0x4	/* --exclude */
 
 struct opts {
 	int pid;
 	int fd;
 	bool replace;
 	bool perm_skip_allows;
+	bool exclude;
 	unsigned long long value;
 	int nargs;
 	char **args;
@@ -77,6 +79,7 @@ struct cmd_help {
 
 const struct cmd_help *find_help(const char *name);
 void print_usage(FILE *f);
+void print_cmd_usage(FILE *f, const char *name);
 int cmd_help_exit(const char *name, int ret);
 int cmd_help(int argc, char **argv);
 
@@ -139,5 +142,6 @@ int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_root(int argc, char **argv);
 
 #endif /* FPCTL_H */

@@ -8,6 +8,10 @@
 
 #include "fpctl.h"
 
+#define STRINGIFY_1(x)	#x
+#define STRINGIFY(x)	STRINGIFY_1(x)
+
+/* A usage of several lines (one per form of the command) separates them with '\n'. */
 static const struct cmd_help cmd_helps[] = {
 	{ "list", "fpctl list",
 	  "List the registered handlers: name, type (c: kernel module, bpf: BPF struct_ops\n"
@@ -39,8 +43,14 @@ static const struct cmd_help cmd_helps[] = {
 	  "Detach the handler from the fanotify group of process PID: the group gets every\n"
 	  "event again.\n" },
 	{ "query", "fpctl query --pid PID [--fd FD]",
-	  "Show the handler attached to the fanotify group of process PID, its counters and\n"
-	  "the number of inode tags it holds.\n" },
+	  "Show the handler attached to the fanotify group of process PID, its counters,\n"
+	  "the number of inode tags it holds, and its subtree roots and ancestry cache:\n"
+	  "roots (include and exclude roots), cache_entries and cache_max (directories in\n"
+	  "the cache now, and its cap), cache_hits and cache_walks (decisions answered\n"
+	  "from the cache, and those that walked the dentry tree), cache_evicted (entries\n"
+	  "dropped because the cache was full), cache_invalidations (directory moves and\n"
+	  "root changes) and cache_unsure (decisions a concurrent rename made uncertain;\n"
+	  "their events are delivered).\n" },
 	{ "tag", "fpctl tag --pid PID [--fd FD] [--value N] PATH...",
 	  "Tag the inode of each PATH (a file or a directory) in the attachment of the\n"
 	  "fanotify group of process PID. Tags are the per-inode state of handlers: the\n"
@@ -50,6 +60,20 @@ static const struct cmd_help cmd_helps[] = {
 	  "pin its inode; tags die with the attachment.\n"
 	  "\n"
 	  "  -v, --value N            the tag value, 1 (default) to 2^64-1\n" },
+	{ "root",
+	  "fpctl root add --pid PID [--fd FD] [--exclude] DIR\n"
+	  "fpctl root del --pid PID [--fd FD] DIR",
+	  "Add directory DIR as a subtree root of the attachment of the fanotify group of\n"
+	  "process PID (add; adding a root that exists changes its kind), or remove it\n"
+	  "(del). With its roots, the attachment's ancestry cache decides whether a\n"
+	  "directory is inside: it is when its nearest root on the way up is an include\n"
+	  "root, it is not when that root is an exclude root or when there is no root above\n"
+	  "it. Handlers ask the cache; \"fpctl query\" shows its counters. An attachment\n"
+	  "has at most " STRINGIFY(FAN_FP_ROOTS_MAX)
+	  " roots. DIR must be a directory; it is passed to the core module\n"
+	  "as a file descriptor (O_PATH).\n"
+	  "\n"
+	  "  -e, --exclude            add an exclude root: the tree below DIR is outside\n" },
 	{ "help", "fpctl help [COMMAND]", "Show help for COMMAND, or for all commands.\n" },
 };
 
@@ -79,6 +103,22 @@ const struct cmd_help *find_help(const char *name)
 	return NULL;
 }
 
+/* Print @text line by line, the first line after @first, the others after @next. */
+static void print_lines(FILE *f, const char *first, const char *next, const char *text)
+{
+	const char *nl;
+
+	for (; (nl = strchr(text, '\n')); text = nl + 1, first = next)
+		fprintf(f, "%s%.*s\n", first, (int)(nl - text), text);
+	fprintf(f, "%s%s\n", first, text);
+}
+
+/* "usage: " and the usage of command @name, a line for each of its forms. */
+void print_cmd_usage(FILE *f, const char *name)
+{
+	print_lines(f, "usage: ", "       ", find_help(name)->usage);
+}
+
 /* The summary of all commands and the exit codes ("fpctl --help"). */
 void print_usage(FILE *f)
 {
@@ -88,7 +128,7 @@ void print_usage(FILE *f)
 		"Control fanotify fastpath handlers: in-kernel filters that drop fanotify events\n"
 		"before they are queued to a program.\n\nCommands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmd_helps); i++)
-		fprintf(f, "  %s\n", cmd_helps[i].usage);
+		print_lines(f, "  ", "  ", cmd_helps[i].usage);
 	fprintf(f, "\nRun \"fpctl help COMMAND\" for details.\n\n%s", exit_codes_text);
 }
 
@@ -97,7 +137,8 @@ int cmd_help_exit(const char *name, int ret)
 {
 	const struct cmd_help *h = find_help(name);
 
-	printf("usage: %s\n\n%s", h->usage, h->text);
+	print_cmd_usage(stdout, name);
+	printf("\n%s", h->text);
 	return ret;
 }
 

@@ -51,7 +51,8 @@ int bad_usage(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", find_help(cmd)->usage);
+	fputc('\n', stderr);
+	print_cmd_usage(stderr, cmd);
 	return EX_USAGE;
 }
 
@@ -69,6 +70,7 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 		{ "replace", no_argument, NULL, 'r' },
 		{ "perm-skip-allows", no_argument, NULL, OPT_PERM_SKIP_ALLOWS },
 		{ "value", required_argument, NULL, 'v' },
+		{ "exclude", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,7 +83,7 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 	o->value = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:f:rv:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:f:rv:eh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint(optarg, &o->pid) || o->pid == 0)
@@ -110,6 +112,11 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 				return bad_usage(cmd, "--value needs a number >= 1, not '%s'",
 						 optarg);
 			break;
+		case 'e':
+			if (!(which & OPTS_ROOT))
+				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			o->exclude = true;
+			break;
 		case 'h':
 			return -1;
 		case ':':
@@ -135,6 +142,7 @@ int main(int argc, char **argv)
 		{ "detach", cmd_detach },
 		{ "query", cmd_query },
 		{ "tag", cmd_tag },
+		{ "root", cmd_root },
 		{ "help", cmd_help },
 	};
 	const char *cmd;
