@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the fanotify fastpath selftests: the control device,
- * fanotify groups, reading entry names out of fid events, module parameters.
+ * Helpers of the fanotify fastpath selftests: fanotify groups, reading entry
+ * names out of fid events, files, module parameters, unloading modules. What
+ * the tools share with the tests (the control device and its ioctls, loading
+ * modules) is in tools/lib/fp_lib.h, included here.
  */
 #ifndef FP_UTIL_H
 #define FP_UTIL_H
@@ -24,55 +26,9 @@
 
 #include <linux/fanotify_fastpath.h>
 
-#define FP_DEV		"/dev/" FAN_FP_DEVICE_NAME
-#define FP_SYSFS	"/sys/kernel/fanotify_fastpath"
+#include "fp_lib.h"
+
 #define FP_MAX_NAMES	256
-
-static inline int fp_open_dev(void)
-{
-	return open(FP_DEV, O_RDWR | O_CLOEXEC);
-}
-
-/* Returns 0 or -errno. */
-static inline int fp_attach_flags(int dev, int fan, const char *name,
-				  const char *args, unsigned int flags)
-{
-	struct fanotify_fastpath_args a;
-
-	memset(&a, 0, sizeof(a));
-	snprintf(a.name, sizeof(a.name), "%s", name);
-	a.version = FAN_FP_VERSION;
-	a.flags = flags;
-	a.fanotify_fd = fan;
-	if (args) {
-		a.init_args = (uintptr_t)args;
-		a.init_args_size = strlen(args) + 1;
-	}
-	return ioctl(dev, FAN_FP_IOC_ATTACH, &a) ? -errno : 0;
-}
-
-static inline int fp_attach(int dev, int fan, const char *name, const char *args)
-{
-	return fp_attach_flags(dev, fan, name, args, 0);
-}
-
-static inline int fp_detach(int dev, int fan)
-{
-	struct fanotify_fastpath_target t = {
-		.version = FAN_FP_VERSION,
-		.fanotify_fd = fan,
-	};
-
-	return ioctl(dev, FAN_FP_IOC_DETACH, &t) ? -errno : 0;
-}
-
-static inline int fp_query(int dev, int fan, struct fanotify_fastpath_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->version = FAN_FP_VERSION;
-	info->fanotify_fd = fan;
-	return ioctl(dev, FAN_FP_IOC_QUERY, info) ? -errno : 0;
-}
 
 /* A filesystem-wide notification group reporting directory fid + name. */
 static inline int fp_fid_group(const char *fs_path, __u64 mask)
@@ -136,32 +92,6 @@ static inline int fp_read_names(int fan, struct fp_names *out)
 			}
 		}
 	}
-}
-
-/* FAN_FP_IOC_TAG: tag the inode of @fd in the attachment of @fan; 0 or -errno. */
-static inline int fp_tag_fd(int dev, int fan, int fd, __u64 value)
-{
-	struct fanotify_fastpath_tag t = {
-		.version = FAN_FP_VERSION,
-		.fanotify_fd = fan,
-		.fd = fd,
-		.value = value,
-	};
-
-	return ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
-}
-
-/* Tag the directory at @path; 0 or -errno. */
-static inline int fp_tag_path(int dev, int fan, const char *path, __u64 value)
-{
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = fp_tag_fd(dev, fan, fd, value);
-	close(fd);
-	return ret;
 }
 
 /* mkdir -p for a path relative to @base. */
@@ -240,15 +170,6 @@ static inline int fp_write_file(const char *path, const char *val)
 	return len < 0 ? -errno : 0;
 }
 
-static inline bool fp_module_loaded(const char *mod)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/sys/module/%s", mod);
-	return !stat(path, &st);
-}
-
 /* The reference count lsmod shows, or -1. */
 static inline long fp_module_refcnt(const char *mod)
 {
@@ -300,40 +221,6 @@ static inline int fp_unload_holders(int ms)
 			ret = r;
 	}
 	return ret;
-}
-
-/* finit_module(2) of /lib/modules/<release>/extra/<mod>.ko; 0 or -errno. */
-static inline int fp_load(const char *mod, const char *params)
-{
-	char path[512], rel[128];
-	int fd, ret;
-	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
-
-	if (!f || !fgets(rel, sizeof(rel), f)) {
-		if (f)
-			fclose(f);
-		return -ENOENT;
-	}
-	fclose(f);
-	rel[strcspn(rel, "\n")] = 0;
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", rel, mod);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/* Make sure @mod is loaded (it may be already). */
-static inline int fp_ensure_loaded(const char *mod)
-{
-	int ret;
-
-	if (fp_module_loaded(mod))
-		return 0;
-	ret = fp_load(mod, NULL);
-	return ret == -EEXIST ? 0 : ret;
 }
 
 /* Wait up to @ms for the counter at @path to reach @want. */

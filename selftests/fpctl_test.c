@@ -4,8 +4,9 @@
  * processes that know nothing about fastpath handlers ("holders": a child that
  * creates fanotify groups and sleeps). Covers list/show/attach/detach/query/tag,
  * --replace, --fd, every error path with its message and exit code, and the
- * help texts. Uses the test handlers of selftests/modules/fp_test_handler.c and
- * the subtree handler (configured with tags).
+ * help texts, and "root" (adding include and exclude roots, removing one, and
+ * its command line errors). Uses the test handlers of selftests/modules/fp_test_handler.c and
+ * the subtree handler (configured with fpctl root).
  *
  * fpctl is taken from $FPCTL, else from the directory of this program, else
  * from /selftests (the VM's copy of the built selftests).
@@ -257,6 +258,15 @@ TEST_F(fpctl, attach_query_show_detach)
 	EXPECT_EQ(field(&r, "seen"), field(&r, "passed") + field(&r, "dropped"));
 	EXPECT_EQ(0, field(&r, "denied"));
 	EXPECT_EQ(0, field(&r, "errors"));
+	/* The ancestry cache's fields are printed (their values are the core module's). */
+	EXPECT_LE(0, field(&r, "roots")) TH_LOG("%s", r.out);
+	EXPECT_LE(0, field(&r, "cache_entries"));
+	EXPECT_LE(0, field(&r, "cache_max"));
+	EXPECT_LE(0, field(&r, "cache_hits"));
+	EXPECT_LE(0, field(&r, "cache_walks"));
+	EXPECT_LE(0, field(&r, "cache_evicted"));
+	EXPECT_LE(0, field(&r, "cache_invalidations"));
+	EXPECT_LE(0, field(&r, "cache_unsure"));
 
 	/* show: the attachment, with the holder named as its process. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL)) TH_LOG("%s", r.out);
@@ -315,49 +325,115 @@ TEST_F(fpctl, busy_and_replace)
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
 }
 
-/* The subtree handler without arguments, configured with tags: two subtrees. */
-TEST_F(fpctl, tag_subtree_roots)
+/*
+ * The subtree handler without arguments, configured at run time with
+ * "fpctl root": two include roots, an exclude root below one of them, then a
+ * root removed.
+ */
+TEST_F(fpctl, root_subtree_roots)
 {
-	char in1[96], in2[96], out[96];
+	char in1[96], in2[96], ex[96], out[96];
 	struct run r;
 
 	snprintf(in1, sizeof(in1), "%s/in1", self->dir);
 	snprintf(in2, sizeof(in2), "%s/in2", self->dir);
+	snprintf(ex, sizeof(ex), "%s/in2/ex", self->dir);
 	snprintf(out, sizeof(out), "%s/out", self->dir);
 	ASSERT_EQ(0, mkdir(in1, 0755));
 	ASSERT_EQ(0, mkdir(in2, 0755));
+	ASSERT_EQ(0, mkdir(ex, 0755));
 	ASSERT_EQ(0, mkdir(out, 0755));
 
-	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, in1, NULL));
-	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
+					    in1, NULL));
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "subtree", NULL))
 		TH_LOG("%s", r.out);
-	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, in1, in2, NULL))
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, in1, NULL))
 		TH_LOG("%s", r.out);
-	EXPECT_TRUE(HAS(&r, "tagged ")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "added include root")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, in2, NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "add", "--exclude", "--pid", self->pid,
+				   ex, NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "added exclude root")) TH_LOG("%s", r.out);
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
-	EXPECT_EQ(2, field(&r, "tags")) TH_LOG("%s", r.out);
+	EXPECT_EQ(3, field(&r, "roots")) TH_LOG("%s", r.out);
 
 	fp_touch(in1, "a");
 	fp_touch(in2, "b");
-	fp_touch(out, "c");
+	fp_touch(ex, "c");
 	fp_touch(out, "d");
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
 	EXPECT_EQ(2, field(&r, "passed")) TH_LOG("%s", r.out);
 	EXPECT_EQ(2, field(&r, "dropped")) TH_LOG("%s", r.out);
 
-	/* Bad arguments tag nothing. */
-	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, out,
-				      "/no/such/path", NULL));
-	EXPECT_TRUE(HAS(&r, "cannot open /no/such/path")) TH_LOG("%s", r.out);
-	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, "--value", "0",
-				      out, NULL));
-	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--pid", self->pid, NULL));
+	/* Removing in1 makes it outside at once; removing a non-root fails. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid, in1, NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_NE(EX_OK, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid, out, NULL));
+	EXPECT_TRUE(HAS(&r, "is not a root")) TH_LOG("%s", r.out);
+	fp_touch(in1, "e");
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
-	EXPECT_EQ(2, field(&r, "tags")) TH_LOG("%s", r.out);
-	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "tag", "--pid",
-				     self->pid, out, NULL));
+	EXPECT_EQ(2, field(&r, "roots")) TH_LOG("%s", r.out);
+	EXPECT_EQ(3, field(&r, "dropped")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &(struct as){ 0, CAP_SYS_ADMIN }, "root", "add",
+				     "--pid", self->pid, out, NULL));
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+}
+
+/*
+ * "root": the command line errors fpctl finds before it asks the core module
+ * (exit code 2 each, nothing sent); the ioctl itself is not tested here.
+ */
+TEST_F(fpctl, root_bad_arguments)
+{
+	char file[96], extra[96];
+	struct run r;
+
+	snprintf(file, sizeof(file), "%s/file", self->dir);
+	snprintf(extra, sizeof(extra), "%s/extra", self->dir);
+	fp_touch(self->dir, "file");
+	ASSERT_EQ(0, mkdir(extra, 0755));
+
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", NULL));
+	EXPECT_TRUE(HAS(&r, "root needs a command: add or del")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "usage: fpctl root add")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "fpctl root del")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "--pid", self->pid, NULL));
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "move", "--pid", self->pid,
+				      self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "unknown root command 'move'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, "the directory is missing")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
+				      self->dir, extra, NULL));
+	EXPECT_TRUE(HAS(&r, "unexpected argument")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "--pid is required")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--exclude", "--pid",
+				      self->pid, self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "--exclude is for root add only")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--replace", "--pid",
+				      self->pid, self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "unknown option '--replace'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", "x", self->dir,
+				      NULL));
+	/* --exclude is not an option of the other commands. */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "tag", "--exclude", "--pid", self->pid,
+				      self->dir, NULL));
+
+	/* DIR: nonexistent, not a directory (add and del, with and without --exclude). */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
+				      "/no/such/dir", NULL));
+	EXPECT_TRUE(HAS(&r, "cannot open /no/such/dir")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid,
+				      "/no/such/dir", NULL));
+	EXPECT_TRUE(HAS(&r, "cannot open /no/such/dir")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "-e", "--pid", self->pid,
+				      file, NULL));
+	EXPECT_TRUE(HAS(&r, "is not a directory")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--pid", self->pid, file,
+				      NULL));
+	EXPECT_TRUE(HAS(&r, "is not a directory")) TH_LOG("%s", r.out);
 }
 
 TEST_F(fpctl, no_such_process)
@@ -537,7 +613,9 @@ TEST_F(fpctl, bad_arguments)
 
 TEST_F(fpctl, help_and_version)
 {
-	static const char * const cmds[] = { "list", "show", "attach", "detach", "query", "tag" };
+	static const char * const cmds[] = {
+		"list", "show", "attach", "detach", "query", "tag", "root",
+	};
 	struct run r;
 	size_t i;
 

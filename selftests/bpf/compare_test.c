@@ -261,22 +261,12 @@ static int cmp_group(struct cmp *c, unsigned int init_flags, __u64 mask)
 /* Add each directory of the comma-separated @list as a root (FAN_FP_IOC_ROOT). */
 static int add_roots(int dev, int fan, const char *list, __u32 flags)
 {
-	struct fanotify_fastpath_root r = {
-		.version = FAN_FP_VERSION,
-		.flags = flags,
-		.fanotify_fd = fan,
-	};
 	char buf[1024], *p, *save = NULL;
 	int ret = 0;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (p = strtok_r(buf, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save)) {
-		r.fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (r.fd < 0)
-			return -errno;
-		ret = ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
-		close(r.fd);
-	}
+	for (p = strtok_r(buf, ",", &save); p && !ret; p = strtok_r(NULL, ",", &save))
+		ret = fp_root_path(dev, fan, p, flags);
 	return ret;
 }
 

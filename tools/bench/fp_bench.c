@@ -7,8 +7,7 @@
  * Workload (main thread): OPS file lifecycles on /tmp (tmpfs), each
  * open(O_CREAT) + write(64 bytes) + close + unlink, no stat; INSIDE percent
  * of them in four directories of the monitored subtree /tmp/fpb/root (made
- * after the handler is attached, so they are tagged the way new directories
- * are), the rest spread over 16 directories outside it.
+ * after the handler is attached), the rest spread over 16 directories outside it.
  *
  * Configurations, each run RUNS times, interleaved, in the same boot:
  *   none       no fanotify group
@@ -43,12 +42,15 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <sys/fanotify.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
-#include "fp_util.h"
-#include "subtree.skel.h"
+#include "fp_lib.h"		/* tools/lib */
+#include "subtree.skel.h"	/* generated from selftests/bpf/subtree.bpf.c */
 
 #define TOP		"/tmp/fpb"
 #define ROOT		TOP "/root"
@@ -200,22 +202,6 @@ static void *reader_fn(void *p)
 	return NULL;
 }
 
-static int add_root(int dev, int fan)
-{
-	struct fanotify_fastpath_root r = {
-		.version = FAN_FP_VERSION,
-		.fanotify_fd = fan,
-	};
-	int ret;
-
-	r.fd = open(ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r.fd < 0)
-		return -errno;
-	ret = ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
-	close(r.fd);
-	return ret;
-}
-
 /* One run of one configuration. Returns 0 or -errno. */
 static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result *res)
 {
@@ -249,7 +235,8 @@ static int run_once(enum cfg cfg, int dev, long ops, long inside, struct result 
 		if (cfg == CFG_C)
 			ret = fp_attach(dev, r.fan, "subtree", "root=" ROOT);
 		else if (cfg == CFG_BPF)
-			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?: add_root(dev, r.fan);
+			ret = fp_attach(dev, r.fan, "subtree_bpf", NULL) ?:
+			      fp_root_path(dev, r.fan, ROOT, 0);
 		if (ret)
 			goto out;
 	}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fpctl's private header: what its files share. Which file owns what:
+ *
+ *   main.c    command line: dispatch, option parsing, usage errors
+ *   help.c    help texts, the exit codes text, "fpctl help"
+ *   output.c  messages (errors, hints), tables, formatting of flags and targets
+ *   procfd.c  another process's fanotify descriptors: /proc/PID/fd, pidfd_getfd()
+ *   sysfs.c   /sys/kernel/fanotify_fastpath and module parameters; "list", "show"
+ *   dev.c     the control device: opening it, a command's target group, errno mapping
+ *   attach.c  "attach", "detach", "query"
+ *   inodes.c  "tag", "root"
+ */
+#ifndef FPCTL_H
+#define FPCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fp_lib.h"	/* tools/lib: FP_DEV, FP_SYSFS, the ioctl wrappers */
+
+#ifndef FPCTL_VERSION
+#define FPCTL_VERSION "unknown"
+#endif
+
+/* The kernel's __printf() (the attribute is on its own line for checkpatch). */
+#define __printf(a, b)	__attribute__((				\
+	format(printf, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define FPCTL_NAME	"fpctl"		/* prefix of every message */
+#define FP_PARAMS	"/sys/module/fanotify_fastpath/parameters"
+
+/* Exit codes; documented in fpctl.8 and in "fpctl help". */
+enum {
+	EX_OK		= 0,	/* success */
+	EX_FAIL		= 1,	/* any other error */
+	EX_USAGE	= 2,	/* bad command line, or the handler rejected its arguments */
+	EX_NOPROC	= 3,	/* no such process */
+	EX_NOFAN	= 4,	/* the process has no (such) fanotify file descriptor */
+	EX_AMBIGUOUS	= 5,	/* several fanotify file descriptors and no --fd */
+	EX_PERM		= 6,	/* permission denied (ptrace, device, CAP_SYS_ADMIN) */
+	EX_NOHANDLER	= 7,	/* no handler of that name */
+	EX_BUSY		= 8,	/* the group already has a handler (no --replace) */
+	EX_NOCORE	= 9,	/* the core module is not loaded */
+	EX_NOTATTACHED	= 10,	/* nothing is attached to the group */
+};
+
+/* ---- main.c: the command line ---- */
+
+/* Which options a command takes besides --pid and --fd. */
+#define OPTS_ATTACH	0x1	/* --replace, --perm-skip-allows */
+#define OPTS_TAG	0x2	/* --value */
+#define OPTS_ROOT	0x4	/* --exclude */
+
+struct opts {
+	int pid;
+	int fd;
+	bool replace;
+	bool perm_skip_allows;
+	bool exclude;
+	unsigned long long value;
+	int nargs;
+	char **args;
+};
+
+bool parse_uint(const char *s, int *out);
+int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struct opts *o);
+int bad_usage(const char *cmd, const char *fmt, ...) __printf(2, 3);
+
+/* ---- help.c ---- */
+
+struct cmd_help {
+	const char *name;
+	const char *usage;
+	const char *text;
+};
+
+const struct cmd_help *find_help(const char *name);
+void print_usage(FILE *f);
+void print_cmd_usage(FILE *f, const char *name);
+int cmd_help_exit(const char *name, int ret);
+int cmd_help(int argc, char **argv);
+
+/* ---- output.c ---- */
+
+#define TABLE_COLS	9
+
+struct table {
+	int ncols;
+	int nrows;
+	char **cells;		/* nrows * ncols strings */
+	int width[TABLE_COLS];
+};
+
+/* A fanotify group of another process, and our duplicate of its descriptor. */
+struct target {
+	int pid;
+	int fd;			/* the descriptor number in the target */
+	int local_fd;		/* our duplicate of it */
+	char comm[64];
+};
+
+void errmsg(const char *fmt, ...) __printf(1, 2);
+void hint(const char *fmt, ...) __printf(1, 2);
+void table_add(struct table *t, ...);
+void table_print(struct table *t);
+const char *attach_flags_str(unsigned int flags, char *buf, size_t size);
+void describe(const struct target *t, char *buf, size_t size);
+
+/* ---- procfd.c ---- */
+
+struct owner {
+	unsigned long long id;
+	char who[96];
+};
+
+int get_target(int pid, int fd_opt, struct target *t);
+int find_owners(int dev, struct owner **out);
+
+/* ---- sysfs.c ---- */
+
+int read_text(const char *path, char *buf, size_t size);
+bool core_loaded(void);
+int no_core(void);
+bool param_enabled(const char *name);
+bool handler_available(const char *name);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+/* ---- dev.c ---- */
+
+int open_device(int *devp);
+int setup_target(const char *cmd, struct opts *o, int *dev, struct target *t);
+int common_errno(int err, const char *what, const struct target *t);
+int not_attached(const struct target *t);
+
+/* ---- attach.c, inodes.c: the commands that act on one group ---- */
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_root(int argc, char **argv);
+
+#endif /* FPCTL_H */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the tools (fpctl, the benchmark) and the selftests share: the control
+ * device and thin wrappers of its ioctls, and loading the project's modules
+ * the way the test VM installs them. Header-only; every wrapper returns 0 or
+ * a negative errno. Define _GNU_SOURCE before including it (O_PATH).
+ */
+#ifndef FP_LIB_H
+#define FP_LIB_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/fanotify_fastpath.h>
+
+#define FP_DEV		"/dev/" FAN_FP_DEVICE_NAME
+#define FP_SYSFS	"/sys/kernel/fanotify_fastpath"
+
+/* ---- the control device and its ioctls ---------------------------------------------------- */
+
+/* The control device, or -1 with errno set. */
+static inline int fp_open_dev(void)
+{
+	return open(FP_DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* FAN_FP_IOC_ATTACH of handler @name to the group @fan; @args may be NULL (no arguments). */
+static inline int fp_attach_flags(int dev, int fan, const char *name,
+				  const char *args, unsigned int flags)
+{
+	struct fanotify_fastpath_args a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.version = FAN_FP_VERSION;
+	a.flags = flags;
+	a.fanotify_fd = fan;
+	if (args) {
+		a.init_args = (uintptr_t)args;
+		a.init_args_size = strlen(args) + 1;
+	}
+	return ioctl(dev, FAN_FP_IOC_ATTACH, &a) ? -errno : 0;
+}
+
+static inline int fp_attach(int dev, int fan, const char *name, const char *args)
+{
+	return fp_attach_flags(dev, fan, name, args, 0);
+}
+
+/* FAN_FP_IOC_DETACH: -ENOENT when nothing is attached. */
+static inline int fp_detach(int dev, int fan)
+{
+	struct fanotify_fastpath_target t = {
+		.version = FAN_FP_VERSION,
+		.fanotify_fd = fan,
+	};
+
+	return ioctl(dev, FAN_FP_IOC_DETACH, &t) ? -errno : 0;
+}
+
+/* FAN_FP_IOC_QUERY into @info: -ENOENT when nothing is attached. */
+static inline int fp_query(int dev, int fan, struct fanotify_fastpath_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->version = FAN_FP_VERSION;
+	info->fanotify_fd = fan;
+	return ioctl(dev, FAN_FP_IOC_QUERY, info) ? -errno : 0;
+}
+
+/* FAN_FP_IOC_TAG: tag the inode of @fd in the attachment of @fan. */
+static inline int fp_tag_fd(int dev, int fan, int fd, __u64 value)
+{
+	struct fanotify_fastpath_tag t = {
+		.version = FAN_FP_VERSION,
+		.fanotify_fd = fan,
+		.fd = fd,
+		.value = value,
+	};
+
+	return ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
+}
+
+/* Tag the directory at @path. */
+static inline int fp_tag_path(int dev, int fan, const char *path, __u64 value)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = fp_tag_fd(dev, fan, fd, value);
+	close(fd);
+	return ret;
+}
+
+/*
+ * FAN_FP_IOC_ROOT: add the directory of @fd as a subtree root of the attachment
+ * of @fan, or change its kind, or remove it (@flags: FAN_FP_ROOT_*).
+ */
+static inline int fp_root_fd(int dev, int fan, int fd, unsigned int flags)
+{
+	struct fanotify_fastpath_root r = {
+		.version = FAN_FP_VERSION,
+		.flags = flags,
+		.fanotify_fd = fan,
+		.fd = fd,
+	};
+
+	return ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
+}
+
+/* The same for the directory at @path. */
+static inline int fp_root_path(int dev, int fan, const char *path, unsigned int flags)
+{
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = fp_root_fd(dev, fan, fd, flags);
+	close(fd);
+	return ret;
+}
+
+/* ---- modules, as the test VM installs them (/lib/modules/<release>/extra) ----------------- */
+
+static inline bool fp_module_loaded(const char *mod)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	return !stat(path, &st);
+}
+
+/* finit_module(2) of /lib/modules/<release>/extra/<mod>.ko. */
+static inline int fp_load(const char *mod, const char *params)
+{
+	char path[512], rel[128];
+	int fd, ret;
+	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+
+	if (!f || !fgets(rel, sizeof(rel), f)) {
+		if (f)
+			fclose(f);
+		return -ENOENT;
+	}
+	fclose(f);
+	rel[strcspn(rel, "\n")] = 0;
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", rel, mod);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Make sure @mod is loaded (it may be already). */
+static inline int fp_ensure_loaded(const char *mod)
+{
+	int ret;
+
+	if (fp_module_loaded(mod))
+		return 0;
+	ret = fp_load(mod, NULL);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+#endif /* FP_LIB_H */
