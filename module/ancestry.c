@@ -53,8 +53,6 @@
 #include <linux/fsnotify_backend.h>
 #include <linux/hash.h>
 #include <linux/kref.h>
-#include <linux/memcontrol.h>
-#include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
@@ -434,11 +432,16 @@ int fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
 
 	if (dir)
 		ret = fp_anc_decide(at, dir, event, NULL);
-	if (ret || !(event->mask & FS_RENAME) ||
-	    event->data_type != FSNOTIFY_EVENT_DENTRY)
+	if (ret || !(event->mask & FS_RENAME))
 		return ret;
-	/* FAN_RENAME: the moved dentry is under its new parent already. */
-	moved = (struct dentry *)fsnotify_data_dentry(event->data, event->data_type);
+	/*
+	 * FAN_RENAME: the moved dentry is under its new parent already. Its data
+	 * is the dentry (6.12) or struct fsnotify_rename_data (7.x): the helper
+	 * reads both.
+	 */
+	moved = fsnotify_data_dentry(event->data, event->data_type);
+	if (!moved)
+		return ret;
 	parent = READ_ONCE(moved->d_parent);
 	if (parent == moved || !d_inode_rcu(parent))
 		return ret;
@@ -728,8 +731,7 @@ struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg)
 	INIT_LIST_HEAD(&anc->clock);
 	INIT_LIST_HEAD(&anc->roots);
 	INIT_LIST_HEAD(&anc->watches);
-	if (memcg)
-		css_get(&memcg->css);
+	fp_memcg_hold(memcg);
 	anc->memcg = memcg;
 	return anc;
 }
@@ -745,7 +747,7 @@ static void fp_anc_release(struct kref *ref)
 	list_for_each_entry_safe(e, tmp, &anc->roots, node)
 		kmem_cache_free(fp_anc_cachep, e);
 	kvfree(anc->buckets);
-	mem_cgroup_put(anc->memcg);
+	fp_memcg_put(anc->memcg);
 	mutex_destroy(&anc->mutex);
 	kfree(anc);
 }
@@ -865,10 +867,11 @@ static int fp_anc_handle_event(struct fsnotify_group *group, u32 mask,
 		if (inode)
 			fp_anc_deleted(w->anc, inode);
 	}
-	if ((mask & FS_RENAME) && data_type == FSNOTIFY_EVENT_DENTRY) {
+	/* The moved dentry: FSNOTIFY_EVENT_DENTRY (6.12) or _RENAME (7.x) data. */
+	moved = (mask & FS_RENAME) ? fsnotify_data_dentry(data, data_type) : NULL;
+	if (moved) {
 		struct inode *new_dir;
 
-		moved = (struct dentry *)fsnotify_data_dentry(data, data_type);
 		rcu_read_lock();
 		new_dir = d_inode_rcu(READ_ONCE(moved->d_parent));
 		if (new_dir != dir)

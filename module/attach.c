@@ -12,7 +12,6 @@
  * run after the attachment is unpublished and an RCU grace period has passed.
  */
 #include <linux/fs.h>
-#include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -59,7 +58,7 @@ static void fp_attachment_free(struct fp_attachment *at)
 	for (i = 0; i < FP_NR_STATS; i++)
 		atomic64_add(sum[i], &h->ended[i]);
 	free_percpu(at->stats);
-	mem_cgroup_put(at->memcg);
+	fp_memcg_put(at->memcg);
 	kfree(at);
 	fp_handler_put(h);
 }
@@ -76,7 +75,7 @@ static struct fp_attachment *fp_attachment_new(struct fsnotify_group *group,
 	at->stats = alloc_percpu_gfp(struct fp_stats, GFP_KERNEL_ACCOUNT);
 	if (!at->stats)
 		goto err;
-	at->memcg = get_mem_cgroup_from_mm(current->mm);
+	at->memcg = fp_memcg_current();
 	at->anc = fp_ancestry_new(at->memcg);
 	if (!at->anc)
 		goto err;
@@ -87,7 +86,7 @@ static struct fp_attachment *fp_attachment_new(struct fsnotify_group *group,
 	fp_tag_store_init(&at->tags);
 	return at;
 err:
-	mem_cgroup_put(at->memcg);
+	fp_memcg_put(at->memcg);
 	free_percpu(at->stats);
 	kfree(at);
 	return NULL;
@@ -147,7 +146,7 @@ int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
 			fp_tag_store_destroy(&at->tags);
 			fp_ancestry_end(at->anc);
 			free_percpu(at->stats);
-			mem_cgroup_put(at->memcg);
+			fp_memcg_put(at->memcg);
 			kfree(at);
 			fp_handler_put(h);
 			return ret;

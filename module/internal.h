@@ -37,7 +37,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 
-struct mem_cgroup;
+#include "memcg.h"
 
 /* main.c: module parameters */
 extern unsigned int fp_param_tag_max;

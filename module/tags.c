@@ -29,7 +29,6 @@
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/hashtable.h>
-#include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
