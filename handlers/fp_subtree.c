@@ -101,7 +101,7 @@ static struct fanotify_fastpath_ops subtree_ops = {
 	.fp_handler	= subtree_handler,
 	.fp_init	= subtree_init,
 	.name		= "subtree",
-	.desc		= "pass only events in directory trees (args: root=PATH[,PATH] exclude=PATH[,PATH] cache=N)",
+	.desc		= "pass only events in directory trees (root=DIRS exclude=DIRS cache=N)",
 	.owner		= THIS_MODULE,
 };
 

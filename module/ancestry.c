@@ -128,8 +128,8 @@ struct fp_anc_watch {
  */
 struct fp_ancestry {
 	struct kref ref;
-	spinlock_t lock;
-	struct mutex mutex;
+	spinlock_t lock;		/* writers of everything below */
+	struct mutex mutex;		/* root changes */
 	struct hlist_head *buckets;	/* NULL until the first root */
 	unsigned int bits;
 	unsigned int max;		/* cap of FP_ANC_DIR entries */
@@ -380,6 +380,7 @@ static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
 			 struct dentry *dentry)
 {
 	struct fp_ancestry *anc = at->anc;
+	/* Pairs with fp_anc_prepare(): @bits and @max are set before @buckets. */
 	struct hlist_head *buckets = smp_load_acquire(&anc->buckets);
 	struct fp_anc_entry *e;
 	unsigned int depth;
@@ -467,6 +468,7 @@ static int fp_anc_prepare(struct fp_ancestry *anc)
 	spin_lock(&anc->lock);
 	anc->max = cap;
 	anc->bits = bits;
+	/* Publish: lockless readers load @buckets with acquire, then @bits. */
 	smp_store_release(&anc->buckets, buckets);
 	spin_unlock(&anc->lock);
 	return 0;
@@ -503,6 +505,7 @@ EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_set_cap);
 static void fp_anc_sbs_add(struct fp_ancestry *anc, struct super_block *sb)
 {
 	WRITE_ONCE(anc->sbs[anc->nsbs], sb);
+	/* The slot is written before the count that makes readers look at it. */
 	smp_store_release(&anc->nsbs, anc->nsbs + 1);
 }
 
@@ -519,6 +522,7 @@ static void fp_anc_sbs_del(struct fp_ancestry *anc, struct super_block *sb)
 		if (anc->sbs[i] != sb)
 			continue;
 		WRITE_ONCE(anc->sbs[i], anc->sbs[anc->nsbs - 1]);
+		/* The moved slot is visible before the count drops. */
 		smp_store_release(&anc->nsbs, anc->nsbs - 1);
 		return;
 	}
@@ -801,6 +805,7 @@ void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info)
 /* Known answer of @dir in the current generation: 1, 0, or -1 if unknown. */
 static int fp_anc_known(struct fp_ancestry *anc, struct inode *dir)
 {
+	/* Pairs with fp_anc_prepare(), as in fp_anc_decide(). */
 	struct hlist_head *buckets = smp_load_acquire(&anc->buckets);
 	unsigned int depth;
 

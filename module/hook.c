@@ -300,9 +300,10 @@ static int fp_handle_event(struct fsnotify_group *group, u32 mask,
 /*
  * The group's free_group_priv: called once, at the group's final put, after
  * all event delivery ended (the mark reaper waited for SRCU readers). Ends the
- * attachment (attach.c: the one call upward), lets fanotify free its private data, frees our copy of the ops
- * and drops the module reference the hook took. Context: process context
- * (fanotify_release() or the mark reaper work), no locks held.
+ * attachment (attach.c: the one call upward), lets fanotify free its private
+ * data, frees our copy of the ops and drops the module reference the hook
+ * took. Context: process context (fanotify_release() or the mark reaper
+ * work), no locks held.
  */
 static void fp_free_group_priv(struct fsnotify_group *group)
 {
