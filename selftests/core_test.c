@@ -389,6 +389,11 @@ TEST_F(fp, unprivileged_refused)
 			_exit(12);
 		if (fp_detach(dev, self->fan) != -EPERM)
 			_exit(13);
+		/* Nor can it add roots or tags. */
+		if (fp_root_path(dev, self->fan, "/tmp", 0) != -EPERM)
+			_exit(14);
+		if (fp_tag_path(dev, self->fan, "/tmp", 1) != -EPERM)
+			_exit(15);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
