@@ -44,17 +44,17 @@ show() {
 # all of the workload's events are in its output.
 workload() {
 	local i
-	mkdir -p "$project/$1" "$noise/$1"
+	mkdir -p "$project/src/lib/$1" "$noise/$1"
 	for ((i = 0; i < NOISE_FILES; i++)); do
 		echo "$1 $i" >"$noise/$1/noise_$i.log"
 		if ((i % 10 == 0)); then
-			echo "$1 $i" >"$project/$1/data_$i.txt"
-			cat "$project/$1/data_$i.txt" >/dev/null
+			echo "$1 $i" >"$project/src/lib/$1/data_$i.txt"
+			cat "$project/src/lib/$1/data_$i.txt" >/dev/null
 		fi
 	done
-	echo finished >"$project/$1/marker"
+	echo finished >"$project/src/lib/$1/marker"
 	for ((i = 0; i < 400; i++)); do
-		grep -q "$project/$1/marker" "$out" && return 0
+		grep -q "$project/src/lib/$1/marker" "$out" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -78,7 +78,8 @@ say
 command -v fatrace >/dev/null || bail "fatrace is not installed in the VM"
 [ -x "$fpctl" ] || bail "fpctl not found"
 handler=(subtree "root=$project")
-mkdir -p "$project" "$noise"
+# The project is a tree that exists before the handler attaches (every phase's directory).
+mkdir -p "$project/src/lib/before" "$project/src/lib/after" "$noise"
 
 fatrace -o "$out" &
 fpid=$!

@@ -4,7 +4,8 @@
 # mounted filesystem with a device, and always "/"), and fpctl attaches a handler to its
 # fanotify group from outside. From fatrace's own output:
 #   before attaching it reports activity inside and outside the subtree,
-#   after "fpctl attach --pid $(pidof fatrace) ..." only the activity inside,
+#   after "fpctl attach --pid $(pidof fatrace) ..." only the activity inside, in directories
+#   that existed before the attach (old, old/deeper) as in new ones,
 #   after "fpctl detach" both again.
 # The handler is "subtree root=DIR" (handlers/fp_subtree.c), loaded on demand by the attach.
 # The files live on "/" (the initramfs), which fatrace always watches; /tmp is a tmpfs
@@ -78,7 +79,8 @@ lines() { wc -l <"$out"; }
 echo "TAP version 13"
 command -v fatrace >/dev/null || bail "fatrace is not installed in the VM"
 [ -x "$fpctl" ] || bail "fpctl not found at $fpctl"
-mkdir -p "$inside" "$outside" || bail "cannot create $top"
+# A tree that exists before the attach: the subtree handler must not be blind below its root.
+mkdir -p "$inside/old/deeper" "$outside" || bail "cannot create $top"
 
 # Not loaded: "fpctl attach" loads it by its alias, as on an installed system.
 handler=(subtree "root=$inside")
@@ -117,6 +119,22 @@ out_after=$(count "$from" "$outside")
 echo "# after: $in_after lines inside, $out_after lines outside"
 check "after attaching: fatrace still reports inside ($in_after lines)" test "$in_after" -gt 0
 check "after attaching: fatrace reports nothing outside ($out_after lines)" test "$out_after" = 0
+
+# A new user's first try: files at every level of a tree that existed before the attach, a
+# new directory, a file outside.
+from=$(lines)
+echo >"$inside/top.txt"
+echo >"$inside/old/inold.txt"
+echo >"$inside/old/deeper/indeeper.txt"
+mkdir "$inside/new"
+echo >"$inside/new/innew.txt"
+echo >"$outside/outside.txt"
+echo >"$inside/marker_tree"
+wait_line "$inside/marker_tree"
+for f in top.txt old/inold.txt old/deeper/indeeper.txt new/innew.txt; do
+	check "pre-existing tree: fatrace reports $f" test "$(count "$from" "$inside/$f")" -gt 0
+done
+check "pre-existing tree: nothing from outside.txt" test "$(count "$from" outside.txt)" = 0
 
 q=$("$fpctl" query --pid "$fpid" 2>&1)
 while read -r line; do echo "# $line"; done <<<"$q"
