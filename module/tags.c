@@ -2,8 +2,8 @@
 /*
  * fanotify fastpath: per-attachment inode tags.
  *
- * A tag is a u64 that a handler keeps for an inode (the subtree handlers tag
- * the directories of their subtree). Requirements: readable and writable from
+ * A tag is a u64 that a handler keeps for an inode (the seed's BPF program
+ * tags the directories of its subtree; the subtree handlers use ancestry.c). Requirements: readable and writable from
  * the event path (no sleeping), no pinned inodes, gone with the inode, gone
  * with the attachment, bounded.
  *

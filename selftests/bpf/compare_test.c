@@ -17,7 +17,7 @@
  * C and the BPF implementation.
  *
  *   subtree      handlers/fp_subtree.c ("subtree", args root=PATH) and
- *                subtree.bpf.c ("subtree_bpf", root tagged with FAN_FP_IOC_TAG)
+ *                subtree.bpf.c ("subtree_bpf", roots added with FAN_FP_IOC_ROOT)
  *   name_filter  handlers/fp_name_filter.c ("name_filter", args ext=LIST) and
  *                name_filter.bpf.c ("name_filter_bpf", LIST in its nf_config map)
  *   uid_filter   handlers/fp_uid_filter.c ("uid_filter", args uid=LIST or

@@ -53,11 +53,10 @@ static const struct cmd_help cmd_helps[] = {
 	  "their events are delivered).\n" },
 	{ "tag", "fpctl tag --pid PID [--fd FD] [--value N] PATH...",
 	  "Tag the inode of each PATH (a file or a directory) in the attachment of the\n"
-	  "fanotify group of process PID. Tags are the per-inode state of handlers: the\n"
-	  "subtree handler passes the events of tagged directories and tags the directories\n"
-	  "created in them, so \"fpctl attach --pid PID subtree\" without arguments followed\n"
-	  "by \"fpctl tag --pid PID DIR1 DIR2\" filters for several subtrees. A tag does not\n"
-	  "pin its inode; tags die with the attachment.\n"
+	  "fanotify group of process PID. Tags are the per-inode state of handlers (the\n"
+	  "seed's BPF program tags the directories of its subtree; the subtree handler uses\n"
+	  "roots instead, see \"fpctl help root\"). A tag does not pin its inode; tags die\n"
+	  "with the attachment.\n"
 	  "\n"
 	  "  -v, --value N            the tag value, 1 (default) to 2^64-1\n" },
 	{ "root",
