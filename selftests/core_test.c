@@ -367,6 +367,54 @@ TEST_F(fp, invalid_verdicts_are_delivered)
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
+struct slow_attach {
+	int dev, fan, ret;
+};
+
+static void *slow_attach_fn(void *p)
+{
+	struct slow_attach *a = p;
+
+	a->ret = fp_attach(a->dev, a->fan, "fptest", "block_init");
+	return NULL;
+}
+
+/*
+ * A handler's fp_init that blocks (a path lookup on a hung filesystem) holds
+ * no lock of the core: while it waits, other groups attach, query and detach,
+ * and sysfs reads. If it held the core's mutex, they would wait for its
+ * 20-second timeout and find it no longer blocked.
+ */
+TEST_F(fp, slow_init_blocks_nobody)
+{
+	const char *release = "/sys/module/" TMOD "/parameters/release";
+	const char *blocked = "/sys/module/" TMOD "/parameters/blocked";
+	struct slow_attach a = { .dev = self->dev, .fan = self->fan };
+	struct fanotify_fastpath_info info;
+	char buf[256];
+	pthread_t th;
+	int fan2;
+
+	ASSERT_EQ(0, fp_write_file(release, "0"));
+	ASSERT_EQ(0, pthread_create(&th, NULL, slow_attach_fn, &a));
+	ASSERT_EQ(1, fp_wait_long(blocked, 1, 5000));
+	fan2 = fp_fid_group("/tmp", EVMASK);
+	ASSERT_LE(0, fan2);
+	EXPECT_EQ(0, fp_attach(self->dev, fan2, "fptest", NULL));
+	EXPECT_EQ(0, fp_query(self->dev, fan2, &info));
+	EXPECT_EQ(0, fp_detach(self->dev, fan2));
+	EXPECT_LE(0, fp_read_file("/sys/kernel/fanotify_fastpath/attachments", buf,
+				  sizeof(buf)));
+	/* Still inside fp_init: nobody above waited for it. */
+	EXPECT_EQ(1, fp_read_long(blocked));
+	ASSERT_EQ(0, fp_write_file(release, "1"));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(0, fp_detach(self->dev, self->fan));
+	ASSERT_EQ(0, fp_write_file(release, "0"));
+	close(fan2);
+}
+
 TEST_F(fp, unprivileged_refused)
 {
 	pid_t pid;
@@ -496,6 +544,16 @@ TEST_F(fp, permission_verdicts)
 	EXPECT_EQ(EACCES, wait_child(pid, 10000));
 	ASSERT_EQ(0, fp_query(self->dev, pfan, &info));
 	EXPECT_EQ(1, info.denied);
+
+	/* Errnos a permission denial cannot carry (ERESTARTSYS, ENOENT) deny with EPERM. */
+	ASSERT_EQ(0, fp_attach_flags(self->dev, pfan, "fptest", "drop=den deny=512",
+				     FAN_FP_ATTACH_REPLACE));
+	pid = open_in_child(path);
+	EXPECT_EQ(EPERM, wait_child(pid, 10000));
+	ASSERT_EQ(0, fp_attach_flags(self->dev, pfan, "fptest", "drop=den deny=2",
+				     FAN_FP_ATTACH_REPLACE));
+	pid = open_in_child(path);
+	EXPECT_EQ(EPERM, wait_child(pid, 10000));
 
 	/* SKIP on a permission event must not silently allow: it is delivered. */
 	ASSERT_EQ(0, fp_attach_flags(self->dev, pfan, "fptest", "drop=skp",

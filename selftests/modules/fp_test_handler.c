@@ -10,11 +10,15 @@
  *	init_err=ERRNO	fail fp_init with -ERRNO
  *	ancestor=N	drop events with no tagged ancestor within N levels
  *			(fanotify_fastpath_tag_depth(); roots tagged by FAN_FP_IOC_TAG)
+ *	block_init	fp_init waits (at most 20 s) until the parameter release
+ *			is set: a slow fp_init, like a path lookup on a hung
+ *			filesystem; the parameter blocked counts the waiters
  * "fptest_admin" is the same handler flagged FAN_FP_F_SYS_ADMIN_ONLY.
  * The parameters inits/frees count fp_init successes and fp_free calls, so tests
  * can check that every attachment was freed exactly once.
  */
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/fanotify.h>
 #include <linux/fanotify_fastpath.h>
 #include <linux/kernel.h>
@@ -26,6 +30,10 @@ static atomic_t inits = ATOMIC_INIT(0);
 static atomic_t frees = ATOMIC_INIT(0);
 module_param_named(inits, inits.counter, int, 0444);
 module_param_named(frees, frees.counter, int, 0444);
+static atomic_t blocked = ATOMIC_INIT(0);
+module_param_named(blocked, blocked.counter, int, 0444);
+static int release;
+module_param(release, int, 0644);
 
 struct fpt_conf {
 	char drop[64];
@@ -63,6 +71,13 @@ static int fpt_init(struct fanotify_fastpath_hook *hook, const char *args)
 			ret = kstrtoint(tok + 9, 10, &conf->ancestor);
 			if (!ret && conf->ancestor <= 0)
 				ret = -EINVAL;
+		} else if (!strcmp(tok, "block_init")) {
+			int waited;
+
+			atomic_inc(&blocked);
+			for (waited = 0; !READ_ONCE(release) && waited < 20000; waited += 10)
+				msleep(10);
+			atomic_dec(&blocked);
 		} else if (str_has_prefix(tok, "init_err=")) {
 			ret = kstrtoint(tok + 9, 10, &v);
 			if (!ret)
