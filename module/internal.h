@@ -36,6 +36,7 @@
 #include <linux/notifier.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/wait_bit.h>
 
 #include "memcg.h"
 
@@ -164,7 +165,23 @@ bool fp_valid_name(const char *name, size_t size);
 int fp_register(struct fanotify_fastpath_ops *ops, bool is_bpf);
 void fp_unregister(struct fanotify_fastpath_ops *ops);
 struct fp_handler *fp_handler_get(const char *name);
-void fp_handler_put(struct fp_handler *h);
+
+/**
+ * fp_handler_put() - release a hold taken by fp_handler_get()
+ * @h: the handler
+ *
+ * Inline so that attach.c, below the registry, releases the hold its
+ * attachment took over without calling up into registry.c.
+ * Context: any process context; @h may be freed once this returns.
+ */
+static inline void fp_handler_put(struct fp_handler *h)
+{
+	struct module *owner = h->owner;
+
+	if (atomic_dec_and_test(&h->users))
+		wake_up_var(&h->users);
+	module_put(owner);
+}
 
 /* attach.c */
 int fp_attach(struct fsnotify_group *group, struct fp_handler *h,

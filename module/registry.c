@@ -223,18 +223,3 @@ struct fp_handler *fp_handler_get(const char *name)
 	mutex_unlock(&fp_mutex);
 	return h;
 }
-
-/**
- * fp_handler_put() - release what fp_handler_get() took
- * @h: the handler
- *
- * Context: any process context; @h may be freed once this returns.
- */
-void fp_handler_put(struct fp_handler *h)
-{
-	struct module *owner = h->owner;
-
-	if (atomic_dec_and_test(&h->users))
-		wake_up_var(&h->users);
-	module_put(owner);
-}
