@@ -13,10 +13,15 @@
  * is_subdir(): a walk that races a rename is retried, and after
  * FP_ANC_RETRIES attempts the answer is "unsure", which callers deliver.
  *
- * The cache holds one entry per directory: keyed by (super_block, inode
- * number) and checked against i_generation, with the answer and the depth
- * below the nearest root, valid for one generation of the cache. Entries
- * reference no inode: an inode evicted and read back finds its entry again.
+ * The cache holds one entry per directory: keyed by the inode object and
+ * checked against its (super_block, number, i_generation), so that an inode
+ * freed and its memory reused for another inode is a miss, with the answer
+ * and the depth below the nearest root, valid for one generation of the
+ * cache. Entries reference no inode: an evicted directory is walked again
+ * when it is read back, and its old entry ages out of the CLOCK. Roots are
+ * their inodes too, held by an fsnotify inode mark of a second private group
+ * (struct fp_anc_root), so a root is a directory, not a number: snapshots
+ * (btrfs) that repeat inode numbers and generations are other directories.
  * A miss walks up to the nearest root or valid entry and fills up to
  * FP_ANC_FILL of the directories it walked (those nearest the event; a deeper
  * tree fills on later walks). The cache holds at most @max entries; a full
@@ -34,11 +39,13 @@
  *   once (O(1)). Between d_move() and that event, inside the rename call, a
  *   hit may still give the answer from before the move, which held when the
  *   rename began. Depths are not corrected by a move that keeps answers.
- * - A directory deleted: FS_DELETE_SELF (sent before the inode is freed, so
- *   before its number can be reused) drops its entry, or its root.
+ * - A directory deleted: FS_DELETE_SELF (sent before the inode is freed)
+ *   drops its entry; a deleted root's mark is destroyed right after, which
+ *   drops the root.
  * - Roots added, removed or changed: the generation is bumped.
- * - Unmount: fsnotify destroys the filesystem mark; its freeing_mark drops
- *   every root and entry of that super_block.
+ * - Unmount: fsnotify destroys the roots' inode marks (dropping the roots),
+ *   then the filesystem mark, whose freeing_mark drops every entry of that
+ *   super_block.
  * Events on a filesystem without roots are outside without a lookup.
  *
  * Locks: @lock (spinlock) serializes writers of the hash, the CLOCK list, the
@@ -66,7 +73,7 @@
 #define FP_ANC_DEPTH_MAX	0xffff
 #define FP_ANC_MIN_CAP		16
 
-/* The private group's mark mask: directory moves and deletions. */
+/* The watch group's mark mask: directory moves and deletions. */
 #define FP_ANC_MASK		(FS_RENAME | FS_DELETE_SELF)
 
 enum fp_anc_kind {
@@ -81,16 +88,18 @@ enum fp_anc_kind {
  * 1-16) and the generation (bits 32-63) in one word, so that lockless
  * readers see a consistent triple. For a root, bit 0 is "include".
  *
- * Lifetime: inserted under anc->lock; unlinked under anc->lock by eviction,
- * deletion of the directory, root removal, unmount or the end of the cache;
- * freed after an RCU grace period (readers hold rcu_read_lock()).
+ * Lifetime of a FP_ANC_DIR entry: inserted under anc->lock; unlinked under
+ * anc->lock by eviction, deletion of the directory, unmount or the end of the
+ * cache; freed after an RCU grace period (readers hold rcu_read_lock()). A
+ * FP_ANC_ROOT entry is part of its struct fp_anc_root.
  */
 struct fp_anc_entry {
 	struct hlist_node hnode;	/* anc->buckets, RCU */
 	struct list_head node;		/* DIR: anc->clock; ROOT: anc->roots */
-	struct super_block *sb;		/* key; never dereferenced */
-	unsigned long ino;		/* key */
-	u32 igen;			/* i_generation when filled */
+	const struct inode *inode;	/* key; compared, never dereferenced */
+	struct super_block *sb;		/* checked; never dereferenced */
+	unsigned long ino;		/* checked */
+	u32 igen;			/* checked: i_generation when filled */
 	u8 kind;
 	u8 used;			/* CLOCK bit, set by hits */
 	u64 state;
@@ -115,6 +124,26 @@ struct fp_anc_watch {
 	struct fp_ancestry *anc;
 	struct super_block *sb;
 	struct list_head node;		/* anc->watches */
+	bool linked;			/* anc->lock */
+};
+
+/*
+ * struct fp_anc_root - a root: an inode mark of the root group, which holds
+ * the root directory's inode (not its dentry or mount), and the root's entry
+ * in the cache's hash.
+ *
+ * Lifetime: created by fanotify_fastpath_subtree_add_root() with @linked set
+ * (entry hashed, on anc->roots), holding one mark reference of its own and
+ * one reference on the cache. Unlinked under anc->lock by exactly one of:
+ * root removal, the end of the cache, or our freeing_mark (the directory is
+ * deleted or its filesystem unmounted); the unlinker drops the mark
+ * reference. free_mark drops the cache reference and frees it after an RCU
+ * grace period (event-path readers may still see the entry).
+ */
+struct fp_anc_root {
+	struct fsnotify_mark mark;
+	struct fp_anc_entry e;
+	struct fp_ancestry *anc;
 	bool linked;			/* anc->lock */
 };
 
@@ -148,7 +177,8 @@ struct fp_ancestry {
 };
 
 static struct kmem_cache *fp_anc_cachep;
-static struct fsnotify_group *fp_anc_group;
+static struct fsnotify_group *fp_anc_group;	/* filesystem marks: struct fp_anc_watch */
+static struct fsnotify_group *fp_anc_root_group;	/* inode marks: struct fp_anc_root */
 
 static struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
 {
@@ -172,23 +202,30 @@ static unsigned int fp_anc_state_depth(u64 state)
 }
 
 static struct hlist_head *fp_anc_bucket(struct hlist_head *buckets, unsigned int bits,
-					struct super_block *sb, unsigned long ino)
+					const struct inode *inode)
 {
-	return &buckets[hash_64((u64)ino ^ (u64)(uintptr_t)sb, bits)];
+	return &buckets[hash_ptr(inode, bits)];
 }
 
-/* The entry of (sb, ino), whatever its i_generation. Context: RCU or anc->lock. */
+/* The entry keyed by @inode, not yet checked. Context: RCU or anc->lock. */
 static struct fp_anc_entry *fp_anc_find(struct fp_ancestry *anc, struct hlist_head *buckets,
-					struct super_block *sb, unsigned long ino)
+					const struct inode *inode)
 {
 	struct fp_anc_entry *e;
 
-	hlist_for_each_entry_rcu(e, fp_anc_bucket(buckets, anc->bits, sb, ino), hnode,
+	hlist_for_each_entry_rcu(e, fp_anc_bucket(buckets, anc->bits, inode), hnode,
 				 lockdep_is_held(&anc->lock)) {
-		if (e->ino == ino && e->sb == sb)
+		if (e->inode == inode)
 			return e;
 	}
 	return NULL;
+}
+
+/* Was @e made for this very inode (not for a freed one at the same address)? */
+static bool fp_anc_entry_is(const struct fp_anc_entry *e, const struct inode *inode)
+{
+	return READ_ONCE(e->igen) == inode->i_generation && e->ino == inode->i_ino &&
+	       e->sb == inode->i_sb;
 }
 
 /*
@@ -201,7 +238,7 @@ static int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode, u32 
 {
 	u64 state;
 
-	if (!e || READ_ONCE(e->igen) != inode->i_generation)
+	if (!e || !fp_anc_entry_is(e, inode))
 		return -1;
 	state = READ_ONCE(e->state);
 	if (e->kind == FP_ANC_ROOT) {
@@ -219,16 +256,18 @@ static void fp_anc_entry_free_rcu(struct rcu_head *head)
 	kmem_cache_free(fp_anc_cachep, container_of(head, struct fp_anc_entry, rcu));
 }
 
-/* Unhash and free @e. Context: anc->lock held. */
+/* Unhash @e; free it after RCU unless it is a root's. Context: anc->lock held. */
 static void fp_anc_unlink(struct fp_ancestry *anc, struct fp_anc_entry *e)
 {
 	lockdep_assert_held(&anc->lock);
 	hlist_del_rcu(&e->hnode);
 	list_del(&e->node);
-	if (e->kind == FP_ANC_ROOT)
+	if (e->kind == FP_ANC_ROOT) {
+		container_of(e, struct fp_anc_root, e)->linked = false;
 		anc->nroots--;
-	else
-		anc->count--;
+		return;
+	}
+	anc->count--;
 	call_rcu(&e->rcu, fp_anc_entry_free_rcu);
 }
 
@@ -284,20 +323,21 @@ static void fp_anc_fill(struct fp_ancestry *anc, struct hlist_head *buckets,
 
 		if (IS_DEADDIR(inode))
 			continue;
-		e = fp_anc_find(anc, buckets, inode->i_sb, inode->i_ino);
+		e = fp_anc_find(anc, buckets, inode);
 		if (e && e->kind == FP_ANC_ROOT)
 			continue;
-		if (e && e->igen == inode->i_generation) {
+		if (e && fp_anc_entry_is(e, inode)) {
 			WRITE_ONCE(e->state, state);
 			continue;
 		}
 		if (e)
-			fp_anc_unlink(anc, e);	/* an older incarnation of the number */
+			fp_anc_unlink(anc, e);	/* made for a freed inode at this address */
 		if (anc->count >= anc->max && !fp_anc_evict_one(anc))
 			break;
 		e = kmem_cache_alloc(fp_anc_cachep, GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT);
 		if (!e)
 			break;
+		e->inode = inode;
 		e->sb = inode->i_sb;
 		e->ino = inode->i_ino;
 		e->igen = inode->i_generation;
@@ -306,7 +346,7 @@ static void fp_anc_fill(struct fp_ancestry *anc, struct hlist_head *buckets,
 		e->state = state;
 		list_add_tail(&e->node, &anc->clock);
 		anc->count++;
-		hlist_add_head_rcu(&e->hnode, fp_anc_bucket(buckets, anc->bits, e->sb, e->ino));
+		hlist_add_head_rcu(&e->hnode, fp_anc_bucket(buckets, anc->bits, inode));
 	}
 out:
 	spin_unlock(&anc->lock);
@@ -335,9 +375,8 @@ static int fp_anc_walk(struct fp_ancestry *anc, struct hlist_head *buckets,
 
 			if (!inode || steps > FP_ANC_MAX_WALK)
 				return -EAGAIN;
-			inside = fp_anc_entry_answer(fp_anc_find(anc, buckets, inode->i_sb,
-								 inode->i_ino),
-						     inode, gen, &depth);
+			inside = fp_anc_entry_answer(fp_anc_find(anc, buckets, inode), inode,
+						     gen, &depth);
 			if (inside >= 0)
 				break;
 			if (n < FP_ANC_FILL)
@@ -391,7 +430,7 @@ static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
 		return 0;
 	gen = READ_ONCE(anc->gen);
 	dseq = READ_ONCE(anc->dseq);
-	e = fp_anc_find(anc, buckets, dir->i_sb, dir->i_ino);
+	e = fp_anc_find(anc, buckets, dir);
 	ret = fp_anc_entry_answer(e, dir, gen, &depth);
 	if (ret >= 0) {
 		if (!READ_ONCE(e->used))
@@ -589,15 +628,21 @@ static void fp_anc_watch_destroy(struct fp_anc_watch *w)
 	fsnotify_put_mark(&w->mark);
 }
 
-static struct fp_anc_entry *fp_anc_root_find(struct fp_ancestry *anc, struct inode *inode)
+static struct fp_anc_root *fp_anc_root_find(struct fp_ancestry *anc, struct inode *inode)
 {
 	struct fp_anc_entry *e;
 
 	list_for_each_entry(e, &anc->roots, node)
-		if (e->sb == inode->i_sb && e->ino == inode->i_ino &&
-		    e->igen == inode->i_generation)
-			return e;
+		if (e->inode == inode)
+			return container_of(e, struct fp_anc_root, e);
 	return NULL;
+}
+
+/* Destroy the mark of an unlinked root (its freeing_mark then does nothing). */
+static void fp_anc_root_destroy(struct fp_anc_root *r)
+{
+	fsnotify_destroy_mark(&r->mark, fp_anc_root_group);
+	fsnotify_put_mark(&r->mark);
 }
 
 /**
@@ -606,73 +651,87 @@ static struct fp_anc_entry *fp_anc_root_find(struct fp_ancestry *anc, struct ino
  * @path: a directory, held by the caller
  * @flags: 0 for an include root, FAN_FP_ROOT_EXCLUDE for an exclude root
  *
- * The root is identified by its inode (it stays a root when moved) and pins
- * nothing. Its filesystem is watched for directory moves from now on.
+ * The root is its directory's inode, which an fsnotify mark holds (not its
+ * dentry or mount): it stays a root when moved, stops being one when deleted
+ * or unmounted. Its filesystem is watched for directory moves from now on.
  *
  * Context: process context, may sleep; typically fp_init or the control device.
  * Return: 0, -EINVAL for unknown @flags, -ENOTDIR, -ENOSPC with
- * FAN_FP_ROOTS_MAX roots, -ENOMEM.
+ * FAN_FP_ROOTS_MAX roots, -ENOENT when the directory is being deleted,
+ * -ENOMEM.
  */
 int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
 				       const struct path *path, u32 flags)
 {
 	struct fp_ancestry *anc = hook_anc(hook);
 	struct inode *inode = d_inode(path->dentry);
-	struct super_block *sb = inode->i_sb;
 	bool include = !(flags & FAN_FP_ROOT_EXCLUDE);
-	struct fp_anc_entry *e;
+	struct fp_anc_entry *old;
+	struct fp_anc_root *r;
 	int ret;
 
 	if (flags & ~FAN_FP_ROOT_EXCLUDE)
 		return -EINVAL;
 	if (!d_is_dir(path->dentry))
 		return -ENOTDIR;
+	if (IS_DEADDIR(inode))
+		return -ENOENT;
 
 	mutex_lock(&anc->mutex);
 	ret = fp_anc_prepare(anc);
 	if (ret)
 		goto out;
 	spin_lock(&anc->lock);
-	e = fp_anc_root_find(anc, inode);
-	if (e) {
-		WRITE_ONCE(e->state, fp_anc_state(0, 0, include));
+	r = fp_anc_root_find(anc, inode);
+	if (r) {
+		WRITE_ONCE(r->e.state, fp_anc_state(0, 0, include));
 		fp_anc_invalidate(anc);
 	}
 	spin_unlock(&anc->lock);
-	if (e)
+	if (r)
 		goto out;
 	ret = -ENOSPC;
 	if (anc->nroots >= FAN_FP_ROOTS_MAX)
 		goto out;
-	ret = fp_anc_watch_add(anc, sb);
+	ret = fp_anc_watch_add(anc, inode->i_sb);
 	if (ret)
-		goto out;
+		goto out;	/* a new watch stays until the cache ends: harmless */
 	ret = -ENOMEM;
-	e = kmem_cache_alloc(fp_anc_cachep, GFP_KERNEL_ACCOUNT);
-	if (!e)
-		goto out;	/* the watch stays until the cache ends: harmless */
-	e->sb = sb;
-	e->ino = inode->i_ino;
-	e->igen = inode->i_generation;
-	e->kind = FP_ANC_ROOT;
-	e->used = 0;
-	e->state = fp_anc_state(0, 0, include);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		goto out;
+	fsnotify_init_mark(&r->mark, fp_anc_root_group);
+	r->anc = anc;
+	kref_get(&anc->ref);	/* dropped by free_mark */
+	r->e.inode = inode;
+	r->e.sb = inode->i_sb;
+	r->e.ino = inode->i_ino;
+	r->e.igen = inode->i_generation;
+	r->e.kind = FP_ANC_ROOT;
+	r->e.state = fp_anc_state(0, 0, include);
 
 	spin_lock(&anc->lock);
 	/* A cached answer for this directory must not shadow the root. */
-	{
-		struct fp_anc_entry *old = fp_anc_find(anc, anc->buckets, sb,
-						       inode->i_ino);
-
-		if (old)
-			fp_anc_unlink(anc, old);
-	}
-	list_add_tail(&e->node, &anc->roots);
+	old = fp_anc_find(anc, anc->buckets, inode);
+	if (old)
+		fp_anc_unlink(anc, old);
+	r->linked = true;
+	list_add_tail(&r->e.node, &anc->roots);
 	anc->nroots++;
-	hlist_add_head_rcu(&e->hnode, fp_anc_bucket(anc->buckets, anc->bits, sb, e->ino));
+	hlist_add_head_rcu(&r->e.hnode, fp_anc_bucket(anc->buckets, anc->bits, inode));
 	fp_anc_invalidate(anc);
 	spin_unlock(&anc->lock);
-	ret = 0;
+
+	ret = fsnotify_add_inode_mark(&r->mark, inode, 0);
+	if (ret) {
+		spin_lock(&anc->lock);
+		if (r->linked) {
+			fp_anc_unlink(anc, &r->e);
+			fp_anc_invalidate(anc);
+		}
+		spin_unlock(&anc->lock);
+		fsnotify_put_mark(&r->mark);	/* never attached: free_mark frees it */
+	}
 out:
 	mutex_unlock(&anc->mutex);
 	return ret;
@@ -693,27 +752,30 @@ int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
 	struct fp_ancestry *anc = hook_anc(hook);
 	struct inode *inode = d_inode(path->dentry);
 	struct fp_anc_watch *w = NULL;
-	struct fp_anc_entry *e, *r;
+	struct fp_anc_root *r;
+	struct fp_anc_entry *e;
 	bool last = true;
 
 	mutex_lock(&anc->mutex);
 	spin_lock(&anc->lock);
-	e = fp_anc_root_find(anc, inode);
-	if (e) {
-		fp_anc_unlink(anc, e);
+	r = fp_anc_root_find(anc, inode);
+	if (r) {
+		fp_anc_unlink(anc, &r->e);
 		fp_anc_invalidate(anc);
-		list_for_each_entry(r, &anc->roots, node)
-			if (r->sb == inode->i_sb)
+		list_for_each_entry(e, &anc->roots, node)
+			if (e->sb == inode->i_sb)
 				last = false;
 		w = last ? fp_anc_watch_find(anc, inode->i_sb) : NULL;
 		if (w)
 			fp_anc_watch_unlink(anc, w);
 	}
 	spin_unlock(&anc->lock);
+	if (r)
+		fp_anc_root_destroy(r);
 	if (w)
 		fp_anc_watch_destroy(w);
 	mutex_unlock(&anc->mutex);
-	return e ? 0 : -ENOENT;
+	return r ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_remove_root);
 
@@ -746,9 +808,9 @@ static void fp_anc_release(struct kref *ref)
 	struct fp_anc_entry *e, *tmp;
 
 	/* No reader left: the attachment is gone and so are the watches. */
+	/* Each root holds a reference: anc->roots is empty. */
+	WARN_ON_ONCE(!list_empty(&anc->roots));
 	list_for_each_entry_safe(e, tmp, &anc->clock, node)
-		kmem_cache_free(fp_anc_cachep, e);
-	list_for_each_entry_safe(e, tmp, &anc->roots, node)
 		kmem_cache_free(fp_anc_cachep, e);
 	kvfree(anc->buckets);
 	fp_memcg_put(anc->memcg);
@@ -767,18 +829,26 @@ static void fp_anc_release(struct kref *ref)
  */
 void fp_ancestry_end(struct fp_ancestry *anc)
 {
-	struct fp_anc_watch *w, *tmp;
-	LIST_HEAD(doomed);
+	struct fp_anc_watch *w, *wtmp;
+	struct fp_anc_entry *e, *etmp;
+	LIST_HEAD(doomed_watches);
+	LIST_HEAD(doomed_roots);
 
 	mutex_lock(&anc->mutex);
 	spin_lock(&anc->lock);
-	list_for_each_entry_safe(w, tmp, &anc->watches, node) {
+	list_for_each_entry_safe(w, wtmp, &anc->watches, node) {
 		fp_anc_watch_unlink(anc, w);
-		list_add(&w->node, &doomed);
+		list_add(&w->node, &doomed_watches);
+	}
+	list_for_each_entry_safe(e, etmp, &anc->roots, node) {
+		fp_anc_unlink(anc, e);
+		list_add(&e->node, &doomed_roots);
 	}
 	spin_unlock(&anc->lock);
 	mutex_unlock(&anc->mutex);
-	list_for_each_entry_safe(w, tmp, &doomed, node)
+	list_for_each_entry_safe(e, etmp, &doomed_roots, node)
+		fp_anc_root_destroy(container_of(e, struct fp_anc_root, e));
+	list_for_each_entry_safe(w, wtmp, &doomed_watches, node)
 		fp_anc_watch_destroy(w);
 	kref_put(&anc->ref, fp_anc_release);
 }
@@ -811,8 +881,8 @@ static int fp_anc_known(struct fp_ancestry *anc, struct inode *dir)
 
 	if (!dir || !buckets)
 		return -1;
-	return fp_anc_entry_answer(fp_anc_find(anc, buckets, dir->i_sb, dir->i_ino),
-				   dir, READ_ONCE(anc->gen), &depth);
+	return fp_anc_entry_answer(fp_anc_find(anc, buckets, dir), dir, READ_ONCE(anc->gen),
+				   &depth);
 }
 
 /* A directory moved from @old_dir to @new_dir (after d_move()). */
@@ -832,20 +902,16 @@ static void fp_anc_moved(struct fp_ancestry *anc, struct inode *old_dir,
 	spin_unlock(&anc->lock);
 }
 
-/* Directory @inode is being deleted: forget its entry or root. */
+/* Directory @inode is being deleted: forget its entry (a root goes with its mark). */
 static void fp_anc_deleted(struct fp_ancestry *anc, struct inode *inode)
 {
 	struct fp_anc_entry *e;
 
 	spin_lock(&anc->lock);
 	WRITE_ONCE(anc->dseq, anc->dseq + 1);
-	e = anc->buckets ? fp_anc_find(anc, anc->buckets, inode->i_sb,
-				       inode->i_ino) : NULL;
-	if (e) {
-		if (e->kind == FP_ANC_ROOT)
-			fp_anc_invalidate(anc);
+	e = anc->buckets ? fp_anc_find(anc, anc->buckets, inode) : NULL;
+	if (e && e->kind == FP_ANC_DIR)
 		fp_anc_unlink(anc, e);
-	}
 	spin_unlock(&anc->lock);
 }
 
@@ -886,7 +952,11 @@ static int fp_anc_handle_event(struct fsnotify_group *group, u32 mask,
 	return 0;
 }
 
-/* The filesystem is unmounted (or our mark destroyed): drop everything on it. */
+/*
+ * The filesystem is unmounted (or our mark destroyed): drop every entry on
+ * it. Its roots went before, with their inode marks (fsnotify_sb_delete()
+ * destroys inode marks first).
+ */
 static void fp_anc_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_group *group)
 {
 	struct fp_anc_watch *w = container_of(mark, struct fp_anc_watch, mark);
@@ -897,9 +967,6 @@ static void fp_anc_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_grou
 	spin_lock(&anc->lock);
 	if (w->linked) {
 		fp_anc_watch_unlink(anc, w);
-		list_for_each_entry_safe(e, tmp, &anc->roots, node)
-			if (e->sb == w->sb)
-				fp_anc_unlink(anc, e);
 		list_for_each_entry_safe(e, tmp, &anc->clock, node)
 			if (e->sb == w->sb)
 				fp_anc_unlink(anc, e);
@@ -926,8 +993,50 @@ static const struct fsnotify_ops fp_anc_fsn_ops = {
 	.free_mark	= fp_anc_free_mark,
 };
 
+/* A root's directory is deleted or its filesystem unmounted: drop the root. */
+static void fp_anc_root_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_group *group)
+{
+	struct fp_anc_root *r = container_of(mark, struct fp_anc_root, mark);
+	struct fp_ancestry *anc = r->anc;
+	bool drop = false;
+
+	spin_lock(&anc->lock);
+	if (r->linked) {
+		fp_anc_unlink(anc, &r->e);
+		fp_anc_invalidate(anc);
+		drop = true;
+	}
+	spin_unlock(&anc->lock);
+	/* The destroyer holds its own reference: this is never the last one. */
+	if (drop)
+		fsnotify_put_mark(mark);
+}
+
+static void fp_anc_root_free_mark(struct fsnotify_mark *mark)
+{
+	struct fp_anc_root *r = container_of(mark, struct fp_anc_root, mark);
+
+	kref_put(&r->anc->ref, fp_anc_release);
+	kfree_rcu(r, e.rcu);
+}
+
+/* Root marks have an empty mask; fsnotify never calls this. */
+static int fp_anc_root_handle_event(struct fsnotify_group *group, u32 mask,
+				    const void *data, int data_type, struct inode *dir,
+				    const struct qstr *file_name, u32 cookie,
+				    struct fsnotify_iter_info *iter_info)
+{
+	return 0;
+}
+
+static const struct fsnotify_ops fp_anc_root_fsn_ops = {
+	.handle_event	= fp_anc_root_handle_event,
+	.freeing_mark	= fp_anc_root_freeing_mark,
+	.free_mark	= fp_anc_root_free_mark,
+};
+
 /**
- * fp_ancestry_init() - the entry cache and the private group
+ * fp_ancestry_init() - the entry cache and the private groups
  *
  * Return: 0 or a negative errno.
  */
@@ -937,11 +1046,18 @@ int fp_ancestry_init(void)
 	if (!fp_anc_cachep)
 		return -ENOMEM;
 	fp_anc_group = fsnotify_alloc_group(&fp_anc_fsn_ops, FSNOTIFY_GROUP_DUPS);
-	if (IS_ERR(fp_anc_group)) {
-		kmem_cache_destroy(fp_anc_cachep);
-		return PTR_ERR(fp_anc_group);
+	if (IS_ERR(fp_anc_group))
+		goto err_cache;
+	fp_anc_root_group = fsnotify_alloc_group(&fp_anc_root_fsn_ops, FSNOTIFY_GROUP_DUPS);
+	if (IS_ERR(fp_anc_root_group)) {
+		fsnotify_put_group(fp_anc_group);
+		fp_anc_group = fp_anc_root_group;
+		goto err_cache;
 	}
 	return 0;
+err_cache:
+	kmem_cache_destroy(fp_anc_cachep);
+	return PTR_ERR(fp_anc_group);
 }
 
 /**
@@ -953,6 +1069,7 @@ void fp_ancestry_exit(void)
 {
 	/* Marks of ended caches are freed by fsnotify's reaper; wait for it. */
 	fsnotify_wait_marks_destroyed();
+	fsnotify_put_group(fp_anc_root_group);
 	fsnotify_put_group(fp_anc_group);
 	rcu_barrier();
 	kmem_cache_destroy(fp_anc_cachep);
