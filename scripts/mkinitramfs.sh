@@ -9,6 +9,9 @@
 # usage: mkinitramfs.sh --kver KVER --out FILE [options]
 #   --stage DIR        staging directory (default: FILE.d); emptied first
 #   --module FILE.ko   install FILE.ko under /lib/modules/KVER/extra (repeatable)
+#   --kmod NAME        copy module NAME of the kernel itself (e.g. ext4) from the build root's
+#                      /lib/modules/KVER with every module it needs, and modprobe it at boot
+#                      before the --load modules (repeatable)
 #   --load NAME        modprobe NAME at boot, in the order given (repeatable)
 #   --selftests DIR    copy DIR (build/selftests) to /selftests
 #   --test NAME=FILE   copy FILE into the guest and run it as test NAME (repeatable, in order)
@@ -21,7 +24,7 @@ set -euo pipefail
 die() { printf 'mkinitramfs: error: %s\n' "$*" >&2; exit 1; }
 
 kver='' out='' stage='' timeout=180 unload=1 selftests=''
-modules=() loads=() tests=() bins=() files=()
+modules=() kmods=() loads=() tests=() bins=() files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift ;;
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--stage) stage=$2; shift ;;
 	--module) modules+=("$2"); shift ;;
 	--load) loads+=("$2"); shift ;;
+	--kmod) kmods+=("$2"); shift ;;
 	--selftests) selftests=$2; shift ;;
 	--test) tests+=("$2"); shift ;;
 	--bin) bins+=("$2"); shift ;;
@@ -80,6 +84,12 @@ lzma=/usr/lib/x86_64-linux-gnu/liblzma.so.5
 [ ! -e "$lzma" ] || cp -L "$lzma" "$stage$lzma"
 # fatrace, an unmodified fanotify program for the tests and the demo (selftests/fatrace_test.sh).
 [ ! -x /usr/sbin/fatrace ] || copy_prog /usr/sbin/fatrace
+# mkfs.ext4 (e2fsprogs; busybox's mke2fs makes only ext2) for tests on ext4 on a loop device.
+if [ -x /usr/sbin/mke2fs ]; then
+	copy_prog /usr/sbin/mke2fs
+	ln -s mke2fs "$stage/usr/sbin/mkfs.ext4"
+	[ ! -r /etc/mke2fs.conf ] || cp /etc/mke2fs.conf "$stage/etc/"
+fi
 for tool in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -s ../bin/kmod "$stage/usr/sbin/$tool"
 done
@@ -98,14 +108,33 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 install -m 0755 "$here/vm-init.sh" "$stage/init"
 
-# Modules: ours under extra/, the kernel's lists of built-in modules, then depmod so that
-# modprobe and autoloading by alias work in the guest.
+# Modules: ours under extra/, the kernel's own ones asked for with --kmod (and what they need)
+# at their place under /lib/modules/KVER, the kernel's lists of built-in and ordered modules,
+# then depmod so that modprobe and autoloading by alias work in the guest.
 mdir=$stage/lib/modules/$kver
 mkdir -p "$mdir/extra"
-for f in modules.builtin modules.builtin.modinfo; do
+for f in modules.order modules.builtin modules.builtin.modinfo; do
 	if [ -e "/lib/modules/$kver/$f" ]; then
 		cp "/lib/modules/$kver/$f" "$mdir/"
 	fi
+done
+# kmod resolves what a module needs from the kernel's own index (modules.dep, soft
+# dependencies such as ext4's and jbd2's crc32c, aliases): one "insmod FILE" line per module,
+# in load order; "builtin NAME" for what is built in (nothing to copy).
+: >"$stage/etc/fp/kmods"
+for k in "${kmods[@]}"; do
+	deps=$(modprobe -S "$kver" --show-depends "$k" 2>&1) || die "kernel module $k of $kver: $deps"
+	while read -r how file _; do
+		[ "$how" = insmod ] || continue
+		case "$file" in
+		"/lib/modules/$kver/"*) ;;
+		*) die "kernel module $k of $kver needs $file, outside /lib/modules/$kver" ;;
+		esac
+		[ -e "$stage$file" ] && continue
+		mkdir -p "$stage$(dirname "$file")"
+		cp "$file" "$stage$file"
+	done <<<"$deps"
+	echo "$k" >>"$stage/etc/fp/kmods"
 done
 : >"$stage/etc/fp/modules"
 for m in "${modules[@]}"; do

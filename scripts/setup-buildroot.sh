@@ -58,9 +58,10 @@ if [ -z "$(find "$FP_BR/.fp-apt-updated" -mmin -1440 2>/dev/null)" ]; then
 	touch "$FP_BR/.fp-apt-updated"
 fi
 
+# e2fsprogs: mke2fs for the VM (ext4 on a loop device, scripts/mkinitramfs.sh).
 tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
-libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib"
+libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib e2fsprogs"
 stamp=$(echo "$tools" | md5sum | cut -c1-12)
 if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
 	fp_log "installing the toolchain in the build root (about 1 minute)"

@@ -42,11 +42,12 @@ FP_UNLOAD=1
 # shellcheck source=/dev/null
 . /etc/fp/config
 
-while read -r m; do
+# The kernel's own modules the tests need (e.g. loop and ext4), then the project's.
+cat /etc/fp/kmods /etc/fp/load | while read -r m; do
 	[ -n "$m" ] || continue
 	modprobe "$m"
 	echo "### FP-MODLOAD-END $m rc=$?"
-done </etc/fp/load
+done
 
 oopsed() { [ $(($(cat /proc/sys/kernel/tainted) & 128)) -ne 0 ]; }
 

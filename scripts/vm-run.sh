@@ -10,7 +10,8 @@ usage() {
 usage: scripts/vm-run.sh [options] [TEST...]
 
 Boots /boot/vmlinuz-KVER of the build root in QEMU (TCG; KVM with FP_KVM=1) with an
-initramfs holding busybox, kmod, bash, the project's modules (installed under
+initramfs holding busybox, kmod, bash, mkfs.ext4, the kernel's own loop and ext4 modules
+(with what they need, loaded at boot), the project's modules (installed under
 /lib/modules/KVER/extra, depmod'ed, fanotify_fastpath loaded with modprobe) and the built
 selftests (build/selftests, run in alphabetical order). Each TEST given (a program or a
 script, e.g. one of your own) is copied in and run after them, under the same rules.
@@ -33,8 +34,10 @@ in the tree are built for KVER.
 
 options:
   --no-default-tests  do not run the project's selftests (they are still copied to /selftests)
-  --bare              no project modules and no project selftests at all (small initramfs)
+  --bare              no project modules, no project selftests and no loop and ext4 modules
+                      (small initramfs)
   --module FILE.ko    also install FILE.ko and load it after the project's modules (repeatable)
+  --kmod NAME         also copy and load module NAME of the kernel (and what it needs)
   --bin PATH          copy PATH of the build root with its libraries, e.g. /usr/sbin/bpftool
   --file SRC[:DEST]   copy a host file or directory into the guest (default DEST: /data/NAME)
   --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 180)
@@ -59,12 +62,13 @@ EOF
 
 default_tests=1 bare=0 keep=0 unload=1 result_file='' append='' reparse=''
 test_timeout=${FP_TEST_TIMEOUT:-180}
-extra_modules=() user_tests=() bins=() files=()
+extra_modules=() user_tests=() bins=() files=() kmods=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-default-tests) default_tests=0 ;;
 	--bare) bare=1 default_tests=0 ;;
 	--module) [ $# -ge 2 ] || fp_die "--module needs a FILE.ko"; extra_modules+=("$2"); shift ;;
+	--kmod) [ $# -ge 2 ] || fp_die "--kmod needs a module NAME"; kmods+=("$2"); shift ;;
 	--bin) [ $# -ge 2 ] || fp_die "--bin needs a PATH"; bins+=("$2"); shift ;;
 	--file) [ $# -ge 2 ] || fp_die "--file needs SRC[:DEST]"; files+=("$2"); shift ;;
 	--timeout) [ $# -ge 2 ] || fp_die "--timeout needs SECS"; test_timeout=$2; shift ;;
@@ -102,6 +106,8 @@ boot() {
 	[ "$unload" = 1 ] || mk+=(--no-unload)
 
 	if [ "$bare" = 0 ]; then
+		# ext4 on a loop device for the tests (selftests/subtree_test.c).
+		mk+=(--kmod loop --kmod ext4)
 		mapfile -t kos < <(fp_modules_order "$FP_TOP")
 		[ ${#kos[@]} -gt 0 ] || fp_die "no built modules in $FP_TOP/modules.order: build first (scripts/build.sh)"
 		for ko in "${kos[@]}"; do
@@ -119,6 +125,9 @@ boot() {
 			mk+=(--selftests "$run/selftests-norun")
 		fi
 	fi
+	for k in "${kmods[@]}"; do
+		mk+=(--kmod "$k")
+	done
 	mkdir -p "$run/in"
 	for m in "${extra_modules[@]}"; do
 		[ -f "$m" ] || fp_die "module $m not found"
