@@ -12,7 +12,8 @@
  * event (CREATE, DELETE, MOVED_FROM in the old parent, MOVED_TO in the new
  * one, and with FAN_REPORT_DFID_NAME also MODIFY, CLOSE_WRITE and ATTRIB of a
  * child); FAN_RENAME when the old or the new parent is inside; events on a
- * directory itself (chmod of D) are reported in D's parent.
+ * directory itself (chmod of D) are reported in D (fanotify reports D's own
+ * fid and the name ".").
  *
  * Ground truth: the test keeps a model of the directory tree (every
  * directory with its parent and name, which are roots and of which kind,
@@ -44,7 +45,7 @@
  *   - FAN_RENAME is never merged: its line names both ends, and two received
  *     RENAME events with the same line count as an extra event;
  *   - an event on a directory itself arrives with the directory's own fid
- *     and the name ".": its line is "D/.", its verdict is D's parent's;
+ *     and the name ".": its line is "D/.", its verdict is D's own;
  *   - every expected line must be received with exactly its mask, and
  *     nothing else may be received (a mask with a missing or an additional
  *     bit counts as "wrong mask").
@@ -1205,8 +1206,8 @@ static void op_chmod_file(struct __test_metadata *_metadata, struct ctx *c, int 
 }
 
 /*
- * chmod of a directory: ATTRIB|ONDIR reported in its parent (the rule); the
- * group receives it with the directory's own fid and the name ".".
+ * chmod of a directory: ATTRIB|ONDIR reported in the directory itself (its own
+ * fid and the name "."), so the directory's own membership decides.
  */
 static void op_chmod_dir(struct __test_metadata *_metadata, struct ctx *c, int d)
 {
@@ -1218,7 +1219,7 @@ static void op_chmod_dir(struct __test_metadata *_metadata, struct ctx *c, int d
 	if (stat(path, &st) || chmod(path, (st.st_mode & 07777) ^ 0020))
 		die_op(_metadata, c);
 	c->kinds[K_CHMOD_DIR]++;
-	if (inside(&c->m, c->m.d[d].parent)) {
+	if (inside(&c->m, d)) {
 		char key[KEY_MAX];
 
 		entry_path(&c->m, d, ".", key, sizeof(key));
