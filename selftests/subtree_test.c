@@ -1904,7 +1904,13 @@ TEST_F(subtree, root_ioctl_errors)
 	EXPECT_EQ(-EINVAL, ret) TH_LOG("unknown flag 0x80000000: %s", strerror(-ret));
 	ret = root_raw(c, FAN_FP_VERSION + 1, 0, c->fan, dfd);
 	EXPECT_EQ(-EOPNOTSUPP, ret) TH_LOG("version %d: %s", FAN_FP_VERSION + 1, strerror(-ret));
+	/* An O_PATH descriptor is no usable file (EBADF), an ordinary one no group. */
 	ret = root_raw(c, FAN_FP_VERSION, 0, dfd, dfd);
+	EXPECT_EQ(-EBADF, ret) TH_LOG("fanotify_fd an O_PATH fd: %s", strerror(-ret));
+	close(fd);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ret = root_raw(c, FAN_FP_VERSION, 0, fd, dfd);
 	EXPECT_EQ(-EINVAL, ret) TH_LOG("fanotify_fd not a fanotify group: %s", strerror(-ret));
 	close(fd);
 	close(dfd);
