@@ -379,8 +379,10 @@ TEST_F_TIMEOUT(anc, concurrent_renames, 180)
 		}
 	}
 	ASSERT_EQ(0, fp_query(self->dev, fan, &info));
-	TH_LOG("%ld creates judged, %ld during a rename (either answer), %d renames; cache: %llu hits, %llu walks, %llu invalidations, %llu unsure",
-	       checked, either, r.nren, (unsigned long long)info.cache_hits,
+	TH_LOG("%ld creates judged, %ld during a rename (either answer), %d renames",
+	       checked, either, r.nren);
+	TH_LOG("cache: %llu hits, %llu walks, %llu invalidations, %llu unsure",
+	       (unsigned long long)info.cache_hits,
 	       (unsigned long long)info.cache_walks,
 	       (unsigned long long)info.cache_invalidations,
 	       (unsigned long long)info.cache_unsure);

@@ -75,8 +75,8 @@ static int fpt_init(struct fanotify_fastpath_hook *hook, const char *args)
 			int waited;
 
 			atomic_inc(&blocked);
-			for (waited = 0; !READ_ONCE(release) && waited < 20000; waited += 10)
-				msleep(10);
+			for (waited = 0; !READ_ONCE(release) && waited < 20000; waited += 20)
+				msleep(20);
 			atomic_dec(&blocked);
 		} else if (str_has_prefix(tok, "init_err=")) {
 			ret = kstrtoint(tok + 9, 10, &v);
