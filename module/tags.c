@@ -5,8 +5,7 @@
  * A tag is a u64 that a handler keeps for an inode (the seed's BPF program
  * tags the directories of its subtree; the subtree handlers use ancestry.c).
  * Requirements: readable and writable from the event path (no sleeping), no
- * pinned inodes, gone with the inode, gone
- * with the attachment, bounded.
+ * pinned inodes, gone with the inode, gone with the attachment, bounded.
  *
  * Each tag is an entry of a global RCU hash keyed by (store, inode) and embeds
  * an fsnotify mark of a private group (mask 0: it never receives events). The
