@@ -269,6 +269,64 @@ TEST(link_destroyed_while_attached_under_load)
 		TH_LOG("cleanup failed");
 }
 
+struct closer {
+	int *fan, n;
+};
+
+static void *close_groups_fn(void *p)
+{
+	struct closer *c = p;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		close(c->fan[i]);
+		usleep(rand() % 300);
+	}
+	return NULL;
+}
+
+/*
+ * The BPF link is destroyed (the handler unregistered) while another thread
+ * closes the groups it is attached to: every attachment ends exactly once,
+ * by one path or the other (fp_init and fp_free counted by the program), with
+ * its group alive while its fp_free runs.
+ */
+TEST(link_destroyed_while_groups_close)
+{
+	struct fan_fp_pass *skel;
+	struct bpf_link *link;
+	struct closer c;
+	int dev, fan[8], round, i;
+	pthread_t th;
+
+	dev = fp_open_dev();
+	ASSERT_LE(0, dev);
+	srand(getpid());
+	for (round = 0; round < 20; round++) {
+		skel = fan_fp_pass__open_and_load();
+		ASSERT_NE(NULL, skel);
+		link = bpf_map__attach_struct_ops(skel->maps.pass_ops);
+		ASSERT_NE(NULL, link);
+		for (i = 0; i < 8; i++) {
+			fan[i] = fp_fid_group("/tmp", FAN_CREATE);
+			ASSERT_LE(0, fan[i]);
+			ASSERT_EQ(0, fp_attach(dev, fan[i], "bpf_pass", NULL));
+		}
+		c = (struct closer){ .fan = fan, .n = 8 };
+		ASSERT_EQ(0, pthread_create(&th, NULL, close_groups_fn, &c));
+		usleep(rand() % 1500);
+		bpf_link__destroy(link);
+		pthread_join(th, NULL);
+		/* Group deaths end their attachments from the mark reaper: wait a little. */
+		for (i = 0; i < 500 && skel->bss->frees != 8; i++)
+			usleep(10000);
+		EXPECT_EQ(8, skel->bss->inits);
+		EXPECT_EQ(8, skel->bss->frees) TH_LOG("round %d", round);
+		fan_fp_pass__destroy(skel);
+	}
+	close(dev);
+}
+
 TEST(core_module_pinned_by_bpf_handler)
 {
 	struct fan_fp_pass *skel;
