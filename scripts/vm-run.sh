@@ -91,6 +91,10 @@ done
 case "$test_timeout" in '' | *[!0-9]*) fp_die "--timeout / FP_TEST_TIMEOUT must be a number of seconds" ;; esac
 vm_timeout=${FP_VM_TIMEOUT:-900}
 case "$vm_timeout" in '' | *[!0-9]*) fp_die "FP_VM_TIMEOUT must be a number of seconds" ;; esac
+if [ "${FP_VM_ICOUNT:-0}" = 1 ]; then
+	[ "${FP_KVM:-0}" != 1 ] || fp_die "FP_VM_ICOUNT=1 needs TCG: unset FP_KVM"
+	[ "${FP_VM_SMP:-1}" = 1 ] || fp_die "FP_VM_ICOUNT=1 runs one CPU: unset FP_VM_SMP or set it to 1"
+fi
 
 # boot: build the initramfs in a new run directory and boot it; sets kver, run, log, qrc, elapsed.
 boot() {
@@ -167,8 +171,6 @@ boot() {
 
 	smp=${FP_VM_SMP:-2} clock=''
 	if [ "${FP_VM_ICOUNT:-0}" = 1 ]; then
-		[ "${FP_KVM:-0}" != 1 ] || fp_die "FP_VM_ICOUNT=1 needs TCG: unset FP_KVM"
-		[ "${FP_VM_SMP:-1}" = 1 ] || fp_die "FP_VM_ICOUNT=1 runs one CPU: unset FP_VM_SMP or set it to 1"
 		# icount needs single-threaded TCG; sleep=off: an idle guest jumps to its next timer.
 		accel=(-accel "tcg,thread=single" -cpu max -icount "shift=0,sleep=off")
 		smp=1
