@@ -13,6 +13,8 @@
 #   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
 #                        copy of the build root, and the DKMS-built modules in the VM
 #   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
+#   make anc-bench       build, then run the ancestry-cache benchmark in the VM under QEMU
+#                        instruction counting (scripts/anc-bench.sh; ARGS="--runs N")
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export FP_TEST_MODULES
@@ -68,6 +70,9 @@ uninstall:
 bench:
 	@scripts/bench.sh $(ARGS)
 
+anc-bench:
+	@scripts/anc-bench.sh $(ARGS)
+
 # Kbuild's clean needs KDIR; without it (e.g. no headers for the host kernel) only build/ and
 # the harness module's outputs go.
 clean:
@@ -76,4 +81,4 @@ clean:
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
-.PHONY: bench
+.PHONY: bench anc-bench

@@ -55,6 +55,14 @@ environment:
   FP_TEST_TIMEOUT per-test timeout in seconds (default 180)
   FP_KVM=1       use KVM instead of TCG (needs a working /dev/kvm)
   FP_VM_MEM, FP_VM_SMP  guest memory (default 2G) and CPUs (default 2)
+  FP_VM_ICOUNT=1 count instructions: single-threaded TCG, one CPU and
+                 "-icount shift=0,sleep=off", so that guest time advances 1 ns per
+                 executed guest instruction (and jumps to the next timer when the guest
+                 is idle). Guest ns = instructions under icount: benchmark times are then
+                 independent of the host's load and repeat across boots; they are
+                 instruction counts, not cycles (cache misses, barriers, retpolines are
+                 undercounted). Not with FP_KVM=1; FP_VM_SMP must be 1 or unset.
+                 Guest-side timeouts (--timeout) are in guest seconds then.
   FP_VERBOSE=1   also show the guest's kernel log on the console stream
   FP_CACHE       cache directory (build root), see scripts/lib.sh
 EOF
@@ -87,6 +95,10 @@ done
 case "$test_timeout" in '' | *[!0-9]*) fp_die "--timeout / FP_TEST_TIMEOUT must be a number of seconds" ;; esac
 vm_timeout=${FP_VM_TIMEOUT:-900}
 case "$vm_timeout" in '' | *[!0-9]*) fp_die "FP_VM_TIMEOUT must be a number of seconds" ;; esac
+if [ "${FP_VM_ICOUNT:-0}" = 1 ]; then
+	[ "${FP_KVM:-0}" != 1 ] || fp_die "FP_VM_ICOUNT=1 needs TCG: unset FP_KVM"
+	[ "${FP_VM_SMP:-1}" = 1 ] || fp_die "FP_VM_ICOUNT=1 runs one CPU: unset FP_VM_SMP or set it to 1"
+fi
 
 # boot: build the initramfs in a new run directory and boot it; sets kver, run, log, qrc, elapsed.
 boot() {
@@ -166,7 +178,13 @@ boot() {
 		fp_die "initramfs build failed (run directory kept: $run)"
 	rm -rf "$run/stage"
 
-	if [ "${FP_KVM:-0}" = 1 ]; then
+	smp=${FP_VM_SMP:-2} clock=''
+	if [ "${FP_VM_ICOUNT:-0}" = 1 ]; then
+		# icount needs single-threaded TCG; sleep=off: an idle guest jumps to its next timer.
+		accel=(-accel "tcg,thread=single" -cpu max -icount "shift=0,sleep=off")
+		smp=1
+		clock=', icount shift=0: guest ns = instructions under icount'
+	elif [ "${FP_KVM:-0}" = 1 ]; then
 		[ -w /dev/kvm ] || fp_die "FP_KVM=1 but /dev/kvm is not usable"
 		accel=(-accel kvm -cpu host)
 	else
@@ -174,11 +192,11 @@ boot() {
 	fi
 	log=$run/console.log
 	cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
-	fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
+	fp_log "booting $kver (${accel[1]}, $smp CPU(s)$clock), whole-run timeout ${vm_timeout}s, console log $log"
 
 	# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
 	# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
-	qemu=(qemu-system-x86_64 "${accel[@]}" -m "${FP_VM_MEM:-2G}" -smp "${FP_VM_SMP:-2}"
+	qemu=(qemu-system-x86_64 "${accel[@]}" -m "${FP_VM_MEM:-2G}" -smp "$smp"
 		-nodefaults -display none -no-reboot -monitor none
 		-chardev "stdio,id=con,logfile=$log,signal=off" -serial chardev:con
 		-kernel "$kernel" -initrd "$run/initramfs.img" -append "$cmdline")
@@ -367,7 +385,7 @@ if [ ${#klog[@]} -gt 0 ] && [ "${FP_VERBOSE:-0}" != 1 ]; then
 	echo "---- end of guest kernel log ----"
 fi
 echo
-echo "==== VM run summary (kernel $kver, ${elapsed}s) ===="
+echo "==== VM run summary (kernel $kver, ${elapsed}s${clock:-}) ===="
 for s in "${summary[@]}"; do echo "$s"; done
 for k in "${klog[@]:0:20}"; do echo "kernel: $k"; done
 [ ${#klog[@]} -le 20 ] || echo "kernel: ... $((${#klog[@]} - 20)) more, see the console log"
