@@ -2,9 +2,11 @@
 /*
  * fanotify fastpath: the ancestry cache of an attachment (subtree membership).
  *
- * Owns struct fp_ancestry with its entries, roots and filesystem watches, the
- * private fsnotify group that reports directory moves and deletions to it,
- * and the exported fanotify_fastpath_subtree_*() API.
+ * Owns struct fp_ancestry with its entries and roots, the filesystem marks
+ * that report directory moves, deletions and unmounts to the caches (one per
+ * super_block, shared by every cache with roots there), the two private
+ * fsnotify groups behind those marks, and the exported
+ * fanotify_fastpath_subtree_*() API.
  *
  * The truth is the dentry tree. A directory is inside when the nearest root
  * met walking up d_parent from it (itself included) is an include root,
@@ -30,13 +32,13 @@
  * answer.
  *
  * What can change an answer, and how the cache learns it:
- * - A directory moved to another parent: each attachment watches the
- *   filesystems of its roots with an fsnotify filesystem mark (struct
- *   fp_anc_watch) whose mask is FS_RENAME | FS_DELETE_SELF, whatever the
- *   user's group asked for. fsnotify sends FS_RENAME after d_move() and before
- *   the rename system call returns. If the old and the new parent do not have
- *   the same known answer, the generation is bumped: every entry is stale at
- *   once (O(1)). Between d_move() and that event, inside the rename call, a
+ * - A directory moved to another parent: every filesystem with roots carries
+ *   one fsnotify filesystem mark of our watch group (struct fp_anc_sbmark,
+ *   shared by the caches subscribed to it: struct fp_anc_sub) whose mask is
+ *   FS_RENAME | FS_DELETE_SELF, whatever the users' groups asked for.
+ *   fsnotify sends FS_RENAME after d_move() and before the rename system
+ *   call returns. If the old and the new parent do not have the same known
+ *   answer, the generation is bumped: every entry is stale at once (O(1)). Between d_move() and that event, inside the rename call, a
  *   hit may still give the answer from before the move, which held when the
  *   rename began. Depths are not corrected by a move that keeps answers.
  * - A directory deleted: FS_DELETE_SELF (sent before the inode is freed)
@@ -48,12 +50,16 @@
  *   super_block.
  * Events on a filesystem without roots are outside without a lookup.
  *
- * Locks: @lock (spinlock) serializes writers of the hash, the CLOCK list, the
- * roots, the watches and the counters; the event path looks up without locks
- * under RCU, and fills under @lock. @mutex serializes root changes, which may
- * sleep (adding a mark). Order: fp_mutex > @mutex > fsnotify's mark_mutex of
- * our group > @lock. Memory (entries, buckets, watches) is charged to the
- * memory cgroup of the task that attached.
+ * Locks: anc->lock (spinlock) serializes writers of a cache's hash, CLOCK
+ * list, roots, filesystem set and counters; the event path looks up without
+ * locks under RCU, and fills under anc->lock. anc->mutex serializes a
+ * cache's root changes, which may sleep (adding marks). fp_anc_sb_mutex
+ * serializes adding and destroying filesystem marks; fp_anc_sb_lock
+ * (spinlock) protects the list of filesystem marks, their subscription
+ * lists (read under RCU by the mark handler) and each cache's list of
+ * subscriptions. Order: fp_mutex > anc->mutex > fp_anc_sb_mutex > fsnotify's
+ * mark_mutex > fp_anc_sb_lock > anc->lock. Memory (entries, buckets, marks)
+ * is charged to the memory cgroup of the task that attached.
  */
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -107,24 +113,43 @@ struct fp_anc_entry {
 };
 
 /*
- * struct fp_anc_watch - a filesystem mark of the private group for one
- * (attachment, super_block): it makes fsnotify tell the cache of directory
- * moves and deletions there, and of the unmount.
+ * struct fp_anc_sbmark - the filesystem mark of the watch group on one
+ * super_block, shared by every cache with roots there: fsnotify visits one
+ * mark per event however many caches there are.
  *
- * Lifetime: created with the first root on @sb (@linked set, on
- * anc->watches), holding one mark reference of its own and one reference on
- * the cache. Unlinked under anc->lock by exactly one of: the end of the
- * cache, the removal of the last root on @sb, or the unmount (our
- * freeing_mark); the unlinker drops the mark reference. fsnotify frees it
- * through free_mark after its SRCU grace period, which drops the cache
- * reference: the cache outlives every event handler that can reach it.
+ * Lifetime: created by the first subscription on @sb (under fp_anc_sb_mutex),
+ * on fp_anc_sbmarks while @linked, holding one mark reference of its own.
+ * Unlinked under fp_anc_sb_lock by exactly one of: the removal of its last
+ * subscription (under fp_anc_sb_mutex; the remover destroys the mark) or the
+ * unmount (our freeing_mark, which also ends every subscription); the
+ * unlinker drops the mark reference. free_mark frees it after fsnotify's
+ * SRCU grace period, so no handler can still run on it.
  */
-struct fp_anc_watch {
+struct fp_anc_sbmark {
 	struct fsnotify_mark mark;
-	struct fp_ancestry *anc;
 	struct super_block *sb;
-	struct list_head node;		/* anc->watches */
-	bool linked;			/* anc->lock */
+	struct list_head subs;		/* fp_anc_sub.snode; RCU, fp_anc_sb_lock */
+	struct list_head node;		/* fp_anc_sbmarks */
+	bool linked;			/* fp_anc_sb_lock */
+};
+
+/*
+ * struct fp_anc_sub - one cache's subscription to one filesystem mark.
+ *
+ * Lifetime: created with the cache's first root on the super_block, holding a
+ * reference on the cache; linked on sbm->subs (RCU) and anc->subs under
+ * fp_anc_sb_lock. Unlinked under fp_anc_sb_lock by exactly one of: the
+ * removal of the cache's last root there, the end of the cache, or the
+ * unmount. Freed after an RCU grace period (the mark handler walks
+ * sbm->subs under rcu_read_lock()), which drops the cache reference: a cache
+ * outlives every handler that can reach it.
+ */
+struct fp_anc_sub {
+	struct list_head snode;		/* sbm->subs */
+	struct list_head anode;		/* anc->subs */
+	struct fp_ancestry *anc;
+	struct fp_anc_sbmark *sbm;
+	struct rcu_head rcu;
 };
 
 /*
@@ -168,7 +193,7 @@ struct fp_ancestry {
 	u32 dseq;			/* bumped by every directory deletion */
 	struct list_head clock;		/* FP_ANC_DIR entries, CLOCK order */
 	struct list_head roots;		/* FP_ANC_ROOT entries */
-	struct list_head watches;
+	struct list_head subs;		/* fp_anc_sub.anode; fp_anc_sb_lock */
 	unsigned int nsbs;		/* filesystems with roots: the event path's */
 	struct super_block *sbs[FAN_FP_ROOTS_MAX];	/* first test, lockless */
 	struct mem_cgroup *memcg;
@@ -177,7 +202,10 @@ struct fp_ancestry {
 };
 
 static struct kmem_cache *fp_anc_cachep;
-static struct fsnotify_group *fp_anc_group;	/* filesystem marks: struct fp_anc_watch */
+static struct fsnotify_group *fp_anc_group;	/* filesystem marks: struct fp_anc_sbmark */
+static LIST_HEAD(fp_anc_sbmarks);		/* fp_anc_sb_lock */
+static DEFINE_MUTEX(fp_anc_sb_mutex);		/* adding and destroying those marks */
+static DEFINE_SPINLOCK(fp_anc_sb_lock);		/* the lists of marks and subscriptions */
 static struct fsnotify_group *fp_anc_root_group;	/* inode marks: struct fp_anc_root */
 
 static struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
@@ -567,65 +595,146 @@ static void fp_anc_sbs_del(struct fp_ancestry *anc, struct super_block *sb)
 	}
 }
 
-static struct fp_anc_watch *fp_anc_watch_find(struct fp_ancestry *anc, struct super_block *sb)
-{
-	struct fp_anc_watch *w;
+static void fp_anc_release(struct kref *ref);
 
-	list_for_each_entry(w, &anc->watches, node)
-		if (w->sb == sb)
-			return w;
+static void fp_anc_sub_free_rcu(struct rcu_head *head)
+{
+	struct fp_anc_sub *sub = container_of(head, struct fp_anc_sub, rcu);
+
+	kref_put(&sub->anc->ref, fp_anc_release);
+	kfree(sub);
+}
+
+/*
+ * End a subscription: unlink it, take its filesystem out of the cache's set.
+ * Return: its mark when that was the mark's last subscription and the mark is
+ * still linked (then unlinked here; the caller destroys it), else NULL.
+ * Context: fp_anc_sb_lock held.
+ */
+static struct fp_anc_sbmark *fp_anc_sub_unlink(struct fp_anc_sub *sub)
+{
+	struct fp_anc_sbmark *sbm = sub->sbm;
+	struct fp_ancestry *anc = sub->anc;
+
+	lockdep_assert_held(&fp_anc_sb_lock);
+	list_del_rcu(&sub->snode);
+	list_del(&sub->anode);
+	spin_lock(&anc->lock);
+	fp_anc_sbs_del(anc, sbm->sb);
+	spin_unlock(&anc->lock);
+	call_rcu(&sub->rcu, fp_anc_sub_free_rcu);
+	if (!list_empty(&sbm->subs) || !sbm->linked)
+		return NULL;
+	sbm->linked = false;
+	list_del(&sbm->node);
+	return sbm;
+}
+
+static void fp_anc_sbmark_destroy(struct fp_anc_sbmark *sbm)
+{
+	fsnotify_destroy_mark(&sbm->mark, fp_anc_group);
+	fsnotify_put_mark(&sbm->mark);
+}
+
+static struct fp_anc_sub *fp_anc_sub_find(struct fp_ancestry *anc, struct super_block *sb)
+{
+	struct fp_anc_sub *sub;
+
+	list_for_each_entry(sub, &anc->subs, anode)
+		if (sub->sbm->sb == sb)
+			return sub;
 	return NULL;
 }
 
-/* Unlink @w; the caller then drops its mark reference. Context: anc->lock held. */
-static void fp_anc_watch_unlink(struct fp_ancestry *anc, struct fp_anc_watch *w)
+/* The linked filesystem mark of @sb, or NULL. Context: fp_anc_sb_lock held. */
+static struct fp_anc_sbmark *fp_anc_sbmark_find(struct super_block *sb)
 {
-	lockdep_assert_held(&anc->lock);
-	w->linked = false;
-	list_del(&w->node);
-	fp_anc_sbs_del(anc, w->sb);
+	struct fp_anc_sbmark *sbm;
+
+	list_for_each_entry(sbm, &fp_anc_sbmarks, node)
+		if (sbm->sb == sb)
+			return sbm;
+	return NULL;
 }
 
-/* Watch @sb for this cache. Context: anc->mutex held, @sb active (a path is held). */
-static int fp_anc_watch_add(struct fp_ancestry *anc, struct super_block *sb)
+/*
+ * Subscribe the cache to @sb's filesystem mark, adding the mark if it is the
+ * first. Context: anc->mutex held, @sb active (the caller holds a path on it,
+ * so no unmount can race).
+ */
+static int fp_anc_sub_add(struct fp_ancestry *anc, struct super_block *sb)
 {
-	struct fp_anc_watch *w;
-	int ret;
+	struct fp_anc_sbmark *sbm;
+	struct fp_anc_sub *sub;
+	int ret = 0;
 
-	if (fp_anc_watch_find(anc, sb))
-		return 0;
-	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
-	if (!w)
-		return -ENOMEM;
-	fsnotify_init_mark(&w->mark, fp_anc_group);
-	w->mark.mask = FP_ANC_MASK;
-	w->sb = sb;
-	w->anc = anc;
-	kref_get(&anc->ref);	/* dropped by free_mark */
-	spin_lock(&anc->lock);
-	w->linked = true;
-	list_add(&w->node, &anc->watches);
-	spin_unlock(&anc->lock);
-	ret = fsnotify_add_mark(&w->mark, sb, FSNOTIFY_OBJ_TYPE_SB, 0);
-	if (ret) {
-		spin_lock(&anc->lock);
-		w->linked = false;
-		list_del(&w->node);
-		spin_unlock(&anc->lock);
-		fsnotify_put_mark(&w->mark);	/* never attached: free_mark frees it */
-		return ret;
+	mutex_lock(&fp_anc_sb_mutex);
+	spin_lock(&fp_anc_sb_lock);
+	sub = fp_anc_sub_find(anc, sb);
+	sbm = fp_anc_sbmark_find(sb);
+	spin_unlock(&fp_anc_sb_lock);
+	if (sub)
+		goto out;
+	ret = -ENOMEM;
+	sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
+	if (!sub)
+		goto out;
+	if (!sbm) {
+		sbm = kzalloc(sizeof(*sbm), GFP_KERNEL_ACCOUNT);
+		if (!sbm) {
+			kfree(sub);
+			goto out;
+		}
+		fsnotify_init_mark(&sbm->mark, fp_anc_group);
+		sbm->mark.mask = FP_ANC_MASK;
+		sbm->sb = sb;
+		INIT_LIST_HEAD(&sbm->subs);
+		spin_lock(&fp_anc_sb_lock);
+		sbm->linked = true;
+		list_add(&sbm->node, &fp_anc_sbmarks);
+		spin_unlock(&fp_anc_sb_lock);
+		ret = fsnotify_add_mark(&sbm->mark, sb, FSNOTIFY_OBJ_TYPE_SB, 0);
+		if (ret) {
+			spin_lock(&fp_anc_sb_lock);
+			sbm->linked = false;
+			list_del(&sbm->node);
+			spin_unlock(&fp_anc_sb_lock);
+			fsnotify_put_mark(&sbm->mark);	/* never attached: free_mark frees it */
+			kfree(sub);
+			goto out;
+		}
 	}
+	sub->anc = anc;
+	sub->sbm = sbm;
+	kref_get(&anc->ref);	/* dropped after the subscription's RCU grace period */
+	spin_lock(&fp_anc_sb_lock);
+	list_add_rcu(&sub->snode, &sbm->subs);
+	list_add(&sub->anode, &anc->subs);
 	spin_lock(&anc->lock);
-	if (w->linked)
-		fp_anc_sbs_add(anc, sb);
+	fp_anc_sbs_add(anc, sb);
 	spin_unlock(&anc->lock);
-	return 0;
+	spin_unlock(&fp_anc_sb_lock);
+	ret = 0;
+out:
+	mutex_unlock(&fp_anc_sb_mutex);
+	return ret;
 }
 
-static void fp_anc_watch_destroy(struct fp_anc_watch *w)
+/* End the cache's subscription to @sb, if any. Context: anc->mutex held. */
+static void fp_anc_sub_del(struct fp_ancestry *anc, struct super_block *sb)
 {
-	fsnotify_destroy_mark(&w->mark, fp_anc_group);
-	fsnotify_put_mark(&w->mark);
+	struct fp_anc_sbmark *doomed = NULL;
+	struct fp_anc_sub *sub;
+
+	mutex_lock(&fp_anc_sb_mutex);
+	spin_lock(&fp_anc_sb_lock);
+	sub = fp_anc_sub_find(anc, sb);
+	if (sub)
+		doomed = fp_anc_sub_unlink(sub);
+	spin_unlock(&fp_anc_sb_lock);
+	if (doomed)
+		fp_anc_sbmark_destroy(doomed);
+	mutex_unlock(&fp_anc_sb_mutex);
 }
 
 static struct fp_anc_root *fp_anc_root_find(struct fp_ancestry *anc, struct inode *inode)
@@ -693,9 +802,9 @@ int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
 	ret = -ENOSPC;
 	if (anc->nroots >= FAN_FP_ROOTS_MAX)
 		goto out;
-	ret = fp_anc_watch_add(anc, inode->i_sb);
+	ret = fp_anc_sub_add(anc, inode->i_sb);
 	if (ret)
-		goto out;	/* a new watch stays until the cache ends: harmless */
+		goto out;	/* a new subscription stays until the cache ends: harmless */
 	ret = -ENOMEM;
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
@@ -751,7 +860,6 @@ int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
 {
 	struct fp_ancestry *anc = hook_anc(hook);
 	struct inode *inode = d_inode(path->dentry);
-	struct fp_anc_watch *w = NULL;
 	struct fp_anc_root *r;
 	struct fp_anc_entry *e;
 	bool last = true;
@@ -765,15 +873,12 @@ int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
 		list_for_each_entry(e, &anc->roots, node)
 			if (e->sb == inode->i_sb)
 				last = false;
-		w = last ? fp_anc_watch_find(anc, inode->i_sb) : NULL;
-		if (w)
-			fp_anc_watch_unlink(anc, w);
 	}
 	spin_unlock(&anc->lock);
 	if (r)
 		fp_anc_root_destroy(r);
-	if (w)
-		fp_anc_watch_destroy(w);
+	if (r && last)
+		fp_anc_sub_del(anc, inode->i_sb);
 	mutex_unlock(&anc->mutex);
 	return r ? 0 : -ENOENT;
 }
@@ -796,7 +901,7 @@ struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg)
 	mutex_init(&anc->mutex);
 	INIT_LIST_HEAD(&anc->clock);
 	INIT_LIST_HEAD(&anc->roots);
-	INIT_LIST_HEAD(&anc->watches);
+	INIT_LIST_HEAD(&anc->subs);
 	fp_memcg_hold(memcg);
 	anc->memcg = memcg;
 	return anc;
@@ -807,7 +912,7 @@ static void fp_anc_release(struct kref *ref)
 	struct fp_ancestry *anc = container_of(ref, struct fp_ancestry, ref);
 	struct fp_anc_entry *e, *tmp;
 
-	/* No reader left: the attachment is gone and so are the watches. */
+	/* No reader left: the attachment is gone and so are the subscriptions. */
 	/* Each root holds a reference: anc->roots is empty. */
 	WARN_ON_ONCE(!list_empty(&anc->roots));
 	list_for_each_entry_safe(e, tmp, &anc->clock, node)
@@ -829,27 +934,34 @@ static void fp_anc_release(struct kref *ref)
  */
 void fp_ancestry_end(struct fp_ancestry *anc)
 {
-	struct fp_anc_watch *w, *wtmp;
+	struct fp_anc_sbmark *sbm, *sbm_tmp;
 	struct fp_anc_entry *e, *etmp;
-	LIST_HEAD(doomed_watches);
+	struct fp_anc_sub *sub, *sub_tmp;
+	LIST_HEAD(doomed_marks);
 	LIST_HEAD(doomed_roots);
 
 	mutex_lock(&anc->mutex);
 	spin_lock(&anc->lock);
-	list_for_each_entry_safe(w, wtmp, &anc->watches, node) {
-		fp_anc_watch_unlink(anc, w);
-		list_add(&w->node, &doomed_watches);
-	}
 	list_for_each_entry_safe(e, etmp, &anc->roots, node) {
 		fp_anc_unlink(anc, e);
 		list_add(&e->node, &doomed_roots);
 	}
 	spin_unlock(&anc->lock);
-	mutex_unlock(&anc->mutex);
 	list_for_each_entry_safe(e, etmp, &doomed_roots, node)
 		fp_anc_root_destroy(container_of(e, struct fp_anc_root, e));
-	list_for_each_entry_safe(w, wtmp, &doomed_watches, node)
-		fp_anc_watch_destroy(w);
+
+	mutex_lock(&fp_anc_sb_mutex);
+	spin_lock(&fp_anc_sb_lock);
+	list_for_each_entry_safe(sub, sub_tmp, &anc->subs, anode) {
+		sbm = fp_anc_sub_unlink(sub);
+		if (sbm)
+			list_add(&sbm->node, &doomed_marks);
+	}
+	spin_unlock(&fp_anc_sb_lock);
+	list_for_each_entry_safe(sbm, sbm_tmp, &doomed_marks, node)
+		fp_anc_sbmark_destroy(sbm);
+	mutex_unlock(&fp_anc_sb_mutex);
+	mutex_unlock(&anc->mutex);
 	kref_put(&anc->ref, fp_anc_release);
 }
 
@@ -916,8 +1028,8 @@ static void fp_anc_deleted(struct fp_ancestry *anc, struct inode *inode)
 }
 
 /*
- * Our group's handle_event: called for each of our filesystem marks (one per
- * attachment) on the event's super_block. Context: fsnotify, SRCU held, may
+ * The watch group's handle_event, for the filesystem mark of the event's
+ * super_block: tell every subscribed cache. Context: fsnotify, SRCU held, may
  * be in the rename or unlink system call with directory locks held.
  */
 static int fp_anc_handle_event(struct fsnotify_group *group, u32 mask,
@@ -926,54 +1038,64 @@ static int fp_anc_handle_event(struct fsnotify_group *group, u32 mask,
 			       struct fsnotify_iter_info *iter_info)
 {
 	struct fsnotify_mark *mark = fsnotify_iter_sb_mark(iter_info);
-	struct fp_anc_watch *w;
+	struct inode *deleted = NULL, *new_dir = NULL;
+	struct fp_anc_sbmark *sbm;
+	struct fp_anc_sub *sub;
 	struct dentry *moved;
 
 	if (!mark || !(mask & FS_ISDIR))
 		return 0;
-	w = container_of(mark, struct fp_anc_watch, mark);
-	if (mask & FS_DELETE_SELF) {
-		struct inode *inode = fsnotify_data_inode(data, data_type);
-
-		if (inode)
-			fp_anc_deleted(w->anc, inode);
-	}
+	sbm = container_of(mark, struct fp_anc_sbmark, mark);
+	if (mask & FS_DELETE_SELF)
+		deleted = fsnotify_data_inode(data, data_type);
+	rcu_read_lock();
 	/* The moved dentry: FSNOTIFY_EVENT_DENTRY (6.12) or _RENAME (7.x) data. */
 	moved = (mask & FS_RENAME) ? fsnotify_data_dentry(data, data_type) : NULL;
-	if (moved) {
-		struct inode *new_dir;
-
-		rcu_read_lock();
+	if (moved)
 		new_dir = d_inode_rcu(READ_ONCE(moved->d_parent));
-		if (new_dir != dir)
-			fp_anc_moved(w->anc, dir, new_dir);
-		rcu_read_unlock();
+	list_for_each_entry_rcu(sub, &sbm->subs, snode) {
+		if (deleted)
+			fp_anc_deleted(sub->anc, deleted);
+		if (new_dir && new_dir != dir)
+			fp_anc_moved(sub->anc, dir, new_dir);
 	}
+	rcu_read_unlock();
 	return 0;
 }
 
 /*
- * The filesystem is unmounted (or our mark destroyed): drop every entry on
- * it. Its roots went before, with their inode marks (fsnotify_sb_delete()
- * destroys inode marks first).
+ * The filesystem is unmounted (or our mark destroyed): every subscribed cache
+ * drops its entries on it and its subscription. Their roots went before,
+ * with their inode marks (fsnotify_sb_delete() destroys inode marks first).
+ * When we destroy the mark ourselves it has no subscription and is unlinked.
  */
 static void fp_anc_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_group *group)
 {
-	struct fp_anc_watch *w = container_of(mark, struct fp_anc_watch, mark);
-	struct fp_ancestry *anc = w->anc;
-	struct fp_anc_entry *e, *tmp;
+	struct fp_anc_sbmark *sbm = container_of(mark, struct fp_anc_sbmark, mark);
+	struct fp_anc_sub *sub, *tmp;
+	struct fp_anc_entry *e, *etmp;
 	bool drop = false;
 
-	spin_lock(&anc->lock);
-	if (w->linked) {
-		fp_anc_watch_unlink(anc, w);
-		list_for_each_entry_safe(e, tmp, &anc->clock, node)
-			if (e->sb == w->sb)
+	spin_lock(&fp_anc_sb_lock);
+	list_for_each_entry_safe(sub, tmp, &sbm->subs, snode) {
+		struct fp_ancestry *anc = sub->anc;
+
+		spin_lock(&anc->lock);
+		list_for_each_entry_safe(e, etmp, &anc->clock, node)
+			if (e->sb == sbm->sb)
 				fp_anc_unlink(anc, e);
 		fp_anc_invalidate(anc);
+		spin_unlock(&anc->lock);
+		/* The last one unlinks the mark: then we drop its reference. */
+		if (fp_anc_sub_unlink(sub))
+			drop = true;
+	}
+	if (sbm->linked) {
+		sbm->linked = false;
+		list_del(&sbm->node);
 		drop = true;
 	}
-	spin_unlock(&anc->lock);
+	spin_unlock(&fp_anc_sb_lock);
 	/* The destroyer holds its own reference: this is never the last one. */
 	if (drop)
 		fsnotify_put_mark(mark);
@@ -981,10 +1103,7 @@ static void fp_anc_freeing_mark(struct fsnotify_mark *mark, struct fsnotify_grou
 
 static void fp_anc_free_mark(struct fsnotify_mark *mark)
 {
-	struct fp_anc_watch *w = container_of(mark, struct fp_anc_watch, mark);
-
-	kref_put(&w->anc->ref, fp_anc_release);
-	kfree(w);
+	kfree(container_of(mark, struct fp_anc_sbmark, mark));
 }
 
 static const struct fsnotify_ops fp_anc_fsn_ops = {
@@ -1069,6 +1188,8 @@ void fp_ancestry_exit(void)
 {
 	/* Marks of ended caches are freed by fsnotify's reaper; wait for it. */
 	fsnotify_wait_marks_destroyed();
+	/* Subscriptions drop their cache references from RCU callbacks. */
+	rcu_barrier();
 	fsnotify_put_group(fp_anc_root_group);
 	fsnotify_put_group(fp_anc_group);
 	rcu_barrier();

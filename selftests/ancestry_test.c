@@ -114,6 +114,52 @@ TEST_F(anc, umount_with_roots)
 	close(fan);
 }
 
+/*
+ * Two attachments with roots on one filesystem share its mark: when one ends,
+ * the other still learns of directory moves (a directory it has cached as
+ * inside, moved out, is outside at once), and an unmount ends both.
+ */
+TEST_F(anc, two_caches_one_filesystem)
+{
+	struct fanotify_fastpath_info info;
+	struct fp_names names = { 0 };
+	char mnt[96], from[160], to[160], args[160];
+	int fan1, fan2;
+
+	snprintf(mnt, sizeof(mnt), "%s/mnt", self->dir);
+	ASSERT_EQ(0, mount_tmpfs(mnt));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "r/d"));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "out"));
+	fan1 = fp_fid_group(mnt, FAN_CREATE);
+	fan2 = fp_fid_group(mnt, FAN_CREATE);
+	ASSERT_LE(0, fan1);
+	ASSERT_LE(0, fan2);
+	snprintf(args, sizeof(args), "root=%s/r", mnt);
+	ASSERT_EQ(0, fp_attach(self->dev, fan1, "subtree", args));
+	ASSERT_EQ(0, fp_attach(self->dev, fan2, "subtree", args));
+	snprintf(from, sizeof(from), "%s/r/d", mnt);
+	fp_touch(from, "a");		/* both caches: d inside */
+	ASSERT_LE(0, fp_read_names(fan2, &names));
+	EXPECT_EQ(1, fp_count_name(&names, "a"));
+	ASSERT_EQ(0, fp_detach(self->dev, fan1));
+	close(fan1);
+
+	snprintf(to, sizeof(to), "%s/out/d", mnt);
+	ASSERT_EQ(0, rename(from, to));
+	fp_touch(to, "b");		/* d is outside now: dropped */
+	names.n = 0;
+	ASSERT_LE(0, fp_read_names(fan2, &names));
+	EXPECT_EQ(0, fp_count_name(&names, "b"));
+	ASSERT_EQ(0, fp_query(self->dev, fan2, &info));
+	EXPECT_LE(1, info.cache_invalidations);
+
+	ASSERT_EQ(0, umount(mnt));
+	ASSERT_EQ(0, fp_query(self->dev, fan2, &info));
+	EXPECT_EQ(0, info.roots);
+	EXPECT_EQ(0, info.cache_entries);
+	close(fan2);
+}
+
 struct churn {
 	const char *base;
 	int id;
