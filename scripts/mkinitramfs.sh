@@ -84,6 +84,11 @@ lzma=/usr/lib/x86_64-linux-gnu/liblzma.so.5
 [ ! -e "$lzma" ] || cp -L "$lzma" "$stage$lzma"
 # fatrace, an unmodified fanotify program for the tests and the demo (selftests/fatrace_test.sh).
 [ ! -x /usr/sbin/fatrace ] || copy_prog /usr/sbin/fatrace
+# inotify-tools: fsnotifywait (fanotify, whole filesystem) and inotifywait (inotify, one watch
+# per directory) for selftests/fsnotifywait_test.sh and the watcher benchmark.
+for prog in fsnotifywait fsnotifywatch inotifywait inotifywatch; do
+	[ ! -x "/usr/bin/$prog" ] || copy_prog "/usr/bin/$prog"
+done
 # mkfs.ext4 (e2fsprogs; busybox's mke2fs makes only ext2) for tests on ext4 on a loop device.
 if [ -x /usr/sbin/mke2fs ]; then
 	copy_prog /usr/sbin/mke2fs
