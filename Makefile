@@ -13,6 +13,10 @@
 #   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
 #                        copy of the build root, and the DKMS-built modules in the VM
 #   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
+#   make deb             the Debian packages (debian/) built in the build root, lintian-checked
+#                        (scripts/deb-build.sh; build/deb/src/*.deb)
+#   make deb-check       make deb, then apt install / VM / apt purge in a throwaway copy of the
+#                        build root (scripts/deb-check.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export FP_TEST_MODULES
@@ -41,6 +45,12 @@ harness-selftest:
 
 dkms-check:
 	@scripts/build.sh && scripts/dkms-check.sh
+
+deb:
+	@scripts/deb-build.sh
+
+deb-check:
+	@scripts/deb-check.sh
 
 # The kernel release of KDIR, the handler modules (from handlers/Kbuild, as in dkms.conf) and
 # where modules_install puts our modules: updates/ keeps the tree's layout (module/, handlers/).
@@ -76,4 +86,4 @@ clean:
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
-.PHONY: bench
+.PHONY: bench deb deb-check
