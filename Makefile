@@ -13,6 +13,8 @@
 #   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
 #                        copy of the build root, and the DKMS-built modules in the VM
 #   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
+#   make bench-watchers  inotifywait -r against fsnotifywait -S + the subtree handler in the VM
+#                        (scripts/bench-watchers.sh; ARGS="--dirs 1000")
 #   make deb             the Debian packages (debian/) built in the build root, lintian-checked
 #                        (scripts/deb-build.sh; build/deb/src/*.deb)
 #   make deb-check       make deb, then apt install / VM / apt purge in a throwaway copy of the
@@ -87,3 +89,10 @@ clean:
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
 .PHONY: bench deb deb-check
+
+# Recursive watchers: inotifywait -r against fsnotifywait -S with the subtree handler, on trees
+# of 1k, 10k and 100k directories, in the VM (scripts/bench-watchers.sh; ARGS="--dirs N").
+bench-watchers:
+	@scripts/bench-watchers.sh $(ARGS)
+
+.PHONY: bench-watchers
