@@ -15,6 +15,12 @@
 #   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
 #   make anc-bench       build, then run the ancestry-cache benchmark in the VM under QEMU
 #                        instruction counting (scripts/anc-bench.sh; ARGS="--runs N")
+#   make bench-watchers  inotifywait -r against fsnotifywait -S + the subtree handler in the VM
+#                        (scripts/bench-watchers.sh; ARGS="--dirs 1000")
+#   make deb             the Debian packages (debian/) built in the build root, lintian-checked
+#                        (scripts/deb-build.sh; build/deb/src/*.deb)
+#   make deb-check       make deb, then apt install / VM / apt purge in a throwaway copy of the
+#                        build root (scripts/deb-check.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 export FP_TEST_MODULES
@@ -43,6 +49,12 @@ harness-selftest:
 
 dkms-check:
 	@scripts/build.sh && scripts/dkms-check.sh
+
+deb:
+	@scripts/deb-build.sh
+
+deb-check:
+	@scripts/deb-check.sh
 
 # The kernel release of KDIR, the handler modules (from handlers/Kbuild, as in dkms.conf) and
 # where modules_install puts our modules: updates/ keeps the tree's layout (module/, handlers/).
@@ -81,4 +93,11 @@ clean:
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
-.PHONY: bench anc-bench
+.PHONY: bench anc-bench deb deb-check
+
+# Recursive watchers: inotifywait -r against fsnotifywait -S with the subtree handler, on trees
+# of 1k, 10k and 100k directories, in the VM (scripts/bench-watchers.sh; ARGS="--dirs N").
+bench-watchers:
+	@scripts/bench-watchers.sh $(ARGS)
+
+.PHONY: bench-watchers

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite ("make check"): set up or refresh the build root, build the modules
 # (with BTF) and the selftests for each of Debian's kernels (lanes), run the selftests in a VM
-# (scripts/vm-run.sh) and the DKMS/install check (scripts/dkms-check.sh) per lane, run the
-# harness self-test, and end with one line
+# (scripts/vm-run.sh), the DKMS/install check (scripts/dkms-check.sh) and the Debian
+# package check (scripts/deb-check.sh: install, VM, purge) per lane, build the Debian
+# packages once (scripts/deb-build.sh, lintian-clean), run the harness self-test, and end
+# with one line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # usage: scripts/check.sh    environment: FP_CHECK_KERNELS (lanes, default "default backports"),
@@ -32,10 +34,37 @@ else
 	lanes="default backports"
 fi
 
+# The Debian packages, once for all lanes (dkms is arch all, fpctl does not depend on the
+# kernel): built in the background while the first lane builds; each lane installs them.
+mkdir -p "$FP_BUILD"
+deb_log=$FP_BUILD/deb-build.log
+deb_status=''
+"$FP_TOP/scripts/deb-build.sh" >"$FP_BUILD/deb-build.out" 2>"$deb_log" &
+deb_build_pid=$!
+
+# deb_ready: wait for the package build (once) and report it; true when the .debs exist.
+deb_ready() {
+	if [ -z "$deb_status" ]; then
+		if wait "$deb_build_pid"; then
+			deb_status=ok
+			echo "ok - Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings"
+			passed=$((passed + 1))
+			sed -n 's/^  lintian: /# lintian: /p' "$deb_log"
+		else
+			deb_status=failed
+			echo "not ok - Debian packages: build or lintian failed:"
+			sed 's/^/#   /' "$deb_log"
+			failed=$((failed + 1))
+		fi
+	fi
+	[ "$deb_status" = ok ]
+}
+
 # run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
 run_lane() {
-	local sel=$1 kver res vm_rc log dkms_pid p=0 f=0 s=0
+	local sel=$1 kver res vm_rc log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
 
+	t_lane=$(date +%s)
 	fp_log "lane $sel: setting up the build root"
 	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
 		echo "not ok - [$sel] build root setup failed (see the messages above)"
@@ -55,6 +84,14 @@ run_lane() {
 	log=$FP_BUILD/dkms-check-$kver.log
 	FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/dkms-check.sh" >"$log" 2>&1 &
 	dkms_pid=$!
+	# The Debian packages as users install them: apt install (DKMS builds for this kernel),
+	# the VM with the packaged modules and fpctl, apt purge; in a throwaway overlay too.
+	deblog=$FP_BUILD/deb-check-$kver.log
+	if deb_ready; then
+		mapfile -t debs <"$FP_BUILD/deb-build.out"
+		FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/deb-check.sh" "${debs[@]: -2}" >"$deblog" 2>&1 &
+		deb_pid=$!
+	fi
 
 	res=$FP_BUILD/check-vm-results
 	rm -f "$res"
@@ -78,15 +115,29 @@ run_lane() {
 		sed 's/^/#   /' "$log"
 		failed=$((failed + 1))
 	fi
+	if [ -n "$deb_pid" ]; then
+		if wait "$deb_pid"; then
+			echo "ok - [$kver] Debian packages: apt install (DKMS), VM with the packaged modules and fpctl, apt purge leaves nothing"
+			passed=$((passed + 1))
+			sed -n '/==== deb-check passed/,$s/^/# /p' "$deblog"
+		else
+			echo "not ok - [$kver] Debian package check failed:"
+			sed 's/^/#   /' "$deblog"
+			failed=$((failed + 1))
+		fi
+	fi
+	fp_log "lane $kver finished in $(($(date +%s) - t_lane)) s"
 }
 
 for lane in $lanes; do
 	run_lane "$lane"
 done
 
+# No lane ran (all failed before their checks): still report the package build.
+[ -n "$deb_status" ] || deb_ready || true
+
 # The harness self-test needs neither the project's modules nor its tests: run it anyway.
 log=$FP_BUILD/harness-selftest.log
-mkdir -p "$FP_BUILD"
 if "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
 	echo "ok - harness self-test: vm-run.sh reports a failing test and a kernel WARNING"
 	passed=$((passed + 1))

@@ -215,7 +215,9 @@ if [ "$vm" = 1 ]; then
 	else
 		fp_log "no $FP_BUILD/selftests/fpctl (scripts/build.sh builds it): fatrace part skipped"
 	fi
+	# fpctl needs libjson-c (--json): --bin copies it from the build root.
 	if ! FP_BR=$shared_br "$FP_TOP/scripts/vm-run.sh" --bare "${files[@]}" \
+		--bin /usr/lib/x86_64-linux-gnu/libjson-c.so.5 \
 		"$FP_TOP/scripts/dkms-vm-test.sh"; then
 		fail "the VM could not load the DKMS-installed modules"
 	fi

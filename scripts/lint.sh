@@ -7,7 +7,8 @@
 #               scratch copy of our C sources (coccicheck scans whole directories)
 #   checkpatch  checkpatch.pl --strict --no-tree --terse -f on every .c/.h under module/,
 #               handlers/, include/, selftests/ and tools/
-#   shell       shellcheck on every shell script (scripts/, selftests/, .ci/run)
+#   shell       shellcheck on every shell script (scripts/, selftests/, .ci/run, the bash
+#               completion of tools/fpctl)
 # Zero findings: exit 0. Otherwise the findings are printed and the exit code is 1.
 #
 # usage: scripts/lint.sh     environment: FP_KERNEL, FP_KVER, FP_CACHE (scripts/lib.sh)
@@ -36,7 +37,7 @@ mapfile -t cfiles < <(list_files module handlers include selftests tools | grep 
 mapfile -t kcfiles < <(printf '%s\n' "${cfiles[@]}" | grep -E '^(module|handlers|include|selftests/modules|selftests/harness/warn_mod)' || true)
 mapfile -t shfiles < <(list_files scripts selftests tools .ci | while read -r f; do
 	case "$f" in
-	*.sh | .ci/run) echo "$f" ;;
+	*.sh | .ci/run | *.bash-completion) echo "$f" ;;
 	*) head -n 1 "$f" | grep -Eq '^#!.*(ba)?sh' && echo "$f" ;;
 	esac
 done || true)

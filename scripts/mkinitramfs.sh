@@ -84,6 +84,16 @@ lzma=/usr/lib/x86_64-linux-gnu/liblzma.so.5
 [ ! -e "$lzma" ] || cp -L "$lzma" "$stage$lzma"
 # fatrace, an unmodified fanotify program for the tests and the demo (selftests/fatrace_test.sh).
 [ ! -x /usr/sbin/fatrace ] || copy_prog /usr/sbin/fatrace
+# inotify-tools: fsnotifywait (fanotify, whole filesystem) and inotifywait (inotify, one watch
+# per directory) for selftests/fsnotifywait_test.sh and the watcher benchmark.
+# They buffer their output in a file: stdbuf -oL (coreutils, with its preload library).
+for prog in fsnotifywait fsnotifywatch inotifywait inotifywatch; do
+	[ ! -x "/usr/bin/$prog" ] || copy_prog "/usr/bin/$prog"
+done
+if [ -x /usr/bin/stdbuf ] && [ -r /usr/libexec/coreutils/libstdbuf.so ]; then
+	copy_prog /usr/bin/stdbuf
+	copy_prog /usr/libexec/coreutils/libstdbuf.so
+fi
 # mkfs.ext4 (e2fsprogs; busybox's mke2fs makes only ext2) for tests on ext4 on a loop device.
 if [ -x /usr/sbin/mke2fs ]; then
 	copy_prog /usr/sbin/mke2fs

@@ -59,9 +59,14 @@ if [ -z "$(find "$FP_BR/.fp-apt-updated" -mmin -1440 2>/dev/null)" ]; then
 fi
 
 # e2fsprogs: mke2fs for the VM (ext4 on a loop device, scripts/mkinitramfs.sh).
+# build-essential, debhelper, dh-dkms, lintian: the Debian packages (debian/,
+# scripts/deb-check.sh); libjson-c-dev: fpctl --json; inotify-tools: fsnotifywait and
+# inotifywait for the VM (selftests/fsnotifywait_test.sh, make bench-watchers);
+# bash-completion: fpctl's completion is tested against it in the VM.
 tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
-libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib e2fsprogs"
+libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib e2fsprogs
+build-essential debhelper dh-dkms lintian libjson-c-dev inotify-tools bash-completion"
 stamp=$(echo "$tools" | md5sum | cut -c1-12)
 if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
 	fp_log "installing the toolchain in the build root (about 1 minute)"

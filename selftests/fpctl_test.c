@@ -5,7 +5,8 @@
  * creates fanotify groups and sleeps). Covers list/show/attach/detach/query/tag,
  * --replace, --fd, every error path with its message and exit code, and the
  * help texts, and "root" (adding include and exclude roots, removing one, and
- * its command line errors). Uses the test handlers of selftests/modules/fp_test_handler.c and
+ * its command line errors), --json/--pretty of list, show and query (parsed with
+ * json-c) and attach --wait. Uses the test handlers of selftests/modules/fp_test_handler.c and
  * the subtree handler (configured with fpctl root).
  *
  * fpctl is taken from $FPCTL, else from the directory of this program, else
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <json-c/json.h>
 
 #include "fp_util.h"
 #include "kselftest_harness.h"
@@ -291,6 +293,192 @@ TEST_F(fpctl, attach_query_show_detach)
 	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL));
 	EXPECT_FALSE(HAS(&r, want)) TH_LOG("%s", r.out);
+}
+
+/* The JSON document fpctl printed, or NULL (logged) when it is not one. */
+static struct json_object *parse_json(const struct run *r)
+{
+	enum json_tokener_error err;
+	struct json_object *obj;
+
+	obj = json_tokener_parse_verbose(r->out, &err);
+	if (!obj)
+		fprintf(stderr, "# not JSON (%s): %s\n", json_tokener_error_desc(err), r->out);
+	return obj;
+}
+
+/* Member @key of object @obj if it has type @type, else NULL. */
+static struct json_object *member(struct json_object *obj, const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static const char *member_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = member(obj, key, json_type_string);
+
+	return v ? json_object_get_string(v) : "(missing)";
+}
+
+static long long member_int(struct json_object *obj, const char *key)
+{
+	struct json_object *v = member(obj, key, json_type_int);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+/* The element of array @arr whose member @key is the string @val, or NULL. */
+static struct json_object *find_elem(struct json_object *arr, const char *key, const char *val)
+{
+	size_t i;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return NULL;
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+
+		if (!strcmp(member_str(e, key), val))
+			return e;
+	}
+	return NULL;
+}
+
+TEST_F(fpctl, json_list_show_query)
+{
+	static const char * const counters[] = {
+		"seen", "passed", "dropped", "denied", "errors", "tags", "roots",
+		"cache_entries", "cache_max", "cache_hits", "cache_walks", "cache_evicted",
+		"cache_invalidations", "cache_unsure",
+	};
+	struct json_object *doc, *h, *a, *procs, *p;
+	struct run r;
+	size_t i;
+
+	/* list: an array of handlers; the option before or after the command. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "list", "--json", NULL)) TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	h = find_elem(doc, "name", "fptest");
+	ASSERT_NE(NULL, h) TH_LOG("no handler fptest in %s", r.out);
+	EXPECT_STREQ("c", member_str(h, "type"));
+	EXPECT_STREQ(TMOD, member_str(h, "module"));
+	EXPECT_STREQ("selftest handler: drop events by name substring",
+		     member_str(h, "description"));
+	EXPECT_EQ(0, member_int(h, "attachments"));
+	EXPECT_NE(NULL, member(h, "sys_admin_only", json_type_boolean));
+	EXPECT_FALSE(json_object_get_boolean(member(h, "sys_admin_only", json_type_boolean)));
+	h = find_elem(doc, "name", "fptest_admin");
+	ASSERT_NE(NULL, h) TH_LOG("no handler fptest_admin in %s", r.out);
+	EXPECT_TRUE(json_object_get_boolean(member(h, "sys_admin_only", json_type_boolean)));
+	EXPECT_EQ(FAN_FP_F_SYS_ADMIN_ONLY, member_int(h, "flags"));
+	/* One line, not indented. */
+	EXPECT_TRUE(strchr(r.out, '\n') == r.out + strlen(r.out) - 1) TH_LOG("%s", r.out);
+	json_object_put(doc);
+
+	/* --pretty: the same document, indented; also as a global option. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--pretty", "list", NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "\n  {")) TH_LOG("not indented: %s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	EXPECT_NE(NULL, find_elem(doc, "name", "fptest"));
+	json_object_put(doc);
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+				   "drop=outside", NULL)) TH_LOG("%s", r.out);
+	fp_touch(self->dir, "inside_1");
+	fp_touch(self->dir, "outside_1");
+	fp_touch(self->dir, "outside_2");
+
+	/* query: one object with the target and every counter. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "query", "--pid", self->pid, NULL))
+		TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	ASSERT_TRUE(json_object_is_type(doc, json_type_object));
+	EXPECT_EQ(self->holder, member_int(doc, "pid"));
+	EXPECT_EQ(self->fds[0], member_int(doc, "fd"));
+	EXPECT_STREQ(HOLDER_COMM, member_str(doc, "comm"));
+	EXPECT_STREQ("fptest", member_str(doc, "handler"));
+	EXPECT_STREQ("c", member_str(doc, "type"));
+	EXPECT_LT(0, member_int(doc, "id"));
+	EXPECT_NE(NULL, member(doc, "flags", json_type_array));
+	EXPECT_EQ(0, json_object_array_length(member(doc, "flags", json_type_array)));
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		EXPECT_LE(0, member_int(doc, counters[i])) TH_LOG("counter number %zu missing", i);
+	EXPECT_EQ(2, member_int(doc, "dropped")) TH_LOG("%s", r.out);
+	EXPECT_EQ(member_int(doc, "seen"), member_int(doc, "passed") + member_int(doc, "dropped"));
+	json_object_put(doc);
+
+	/* show: the attachment with its holder. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", "--json", NULL)) TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	a = find_elem(doc, "handler", "fptest");
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	EXPECT_EQ(2, member_int(a, "dropped"));
+	procs = member(a, "processes", json_type_array);
+	ASSERT_NE(NULL, procs) TH_LOG("%s", r.out);
+	ASSERT_EQ(1, json_object_array_length(procs)) TH_LOG("%s", r.out);
+	p = json_object_array_get_idx(procs, 0);
+	EXPECT_EQ(self->holder, member_int(p, "pid"));
+	EXPECT_EQ(self->fds[0], member_int(p, "fd"));
+	EXPECT_STREQ(HOLDER_COMM, member_str(p, "comm"));
+	json_object_put(doc);
+
+	/* Not root: the holders cannot be looked up, "processes" is null. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 65534, -1 }, "show", "--json", NULL))
+		TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	a = find_elem(doc, "handler", "fptest");
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	procs = (struct json_object *)1;
+	EXPECT_TRUE(json_object_object_get_ex(a, "processes", &procs)) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, procs) TH_LOG("processes is not null: %s", r.out);	/* json-c's null */
+	json_object_put(doc);
+
+	/* Errors keep their exit codes; --json is refused where it has no meaning. */
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "detach", "--json", "--pid", self->pid,
+				      NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--json", "--pid", self->pid,
+					    NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", "--json", NULL)) TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(NULL, find_elem(doc, "handler", "fptest")) TH_LOG("%s", r.out);
+	json_object_put(doc);
+}
+
+/* attach --wait: a process without a fanotify group is waited for, then reported. */
+TEST_F(fpctl, attach_wait)
+{
+	struct timespec t0, t1;
+	int fds[1];
+	char pid[16];
+	pid_t none;
+	struct run r;
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--wait", "5", "--pid", self->pid,
+				   "fptest", NULL)) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
+
+	none = start_holder(0, fds, 0);
+	ASSERT_LT(0, none);
+	snprintf(pid, sizeof(pid), "%d", none);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(EX_NOFAN, run_fpctl(&r, &as_root, "attach", "--wait", "1", "--pid", pid,
+				      "fptest", NULL)) TH_LOG("%s", r.out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_LE(1, t1.tv_sec - t0.tv_sec + (t1.tv_nsec >= t0.tv_nsec ? 0 : -1));
+	EXPECT_TRUE(HAS(&r, "has no fanotify file descriptor")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--wait", "x", "--pid", pid,
+				      "fptest", NULL));
+	stop_holder(none);
 }
 
 TEST_F(fpctl, busy_and_replace)

@@ -6,8 +6,10 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 
 #include "fpctl.h"
 
@@ -72,7 +74,10 @@ static int attach_errno(int err, const char *name, const char *args, const struc
 	return EX_USAGE;
 }
 
-/* fpctl attach --pid PID [--fd FD] [--replace] [--perm-skip-allows] HANDLER [ARGS...] */
+/*
+ * fpctl attach --pid PID [--fd FD] [--replace] [--perm-skip-allows] [--wait SECS]
+ *		HANDLER [ARGS...]
+ */
 int cmd_attach(int argc, char **argv)
 {
 	struct fanotify_fastpath_info old;
@@ -107,6 +112,8 @@ int cmd_attach(int argc, char **argv)
 		len += l;
 	}
 
+	if (o.wait > 0 && o.pid > 0)
+		wait_fanotify_fd(o.pid, o.fd, o.wait);
 	ret = setup_target("attach", &o, &dev, &t);
 	if (ret)
 		return ret;
@@ -166,7 +173,36 @@ int cmd_detach(int argc, char **argv)
 	return EX_OK;
 }
 
-/* fpctl query --pid PID [--fd FD] */
+/* query --json: one object, the target and the counters under query's text names. */
+static void query_json(const struct target *t, const struct fanotify_fastpath_info *info)
+{
+	struct json_object *obj = json_new(json_type_object);
+
+	json_add_int(obj, "pid", t->pid);
+	json_add_str(obj, "comm", t->comm);
+	json_add_int(obj, "fd", t->fd);
+	json_add_str(obj, "handler", info->name);
+	json_add_str(obj, "type", info->is_bpf ? "bpf" : "c");
+	json_add_u64(obj, "id", info->id);
+	json_add_obj(obj, "flags", json_flags_array(info->attach_flags));
+	json_add_u64(obj, "seen", info->seen);
+	json_add_u64(obj, "passed", info->passed);
+	json_add_u64(obj, "dropped", info->dropped);
+	json_add_u64(obj, "denied", info->denied);
+	json_add_u64(obj, "errors", info->errors);
+	json_add_u64(obj, "tags", info->tags);
+	json_add_u64(obj, "roots", info->roots);
+	json_add_u64(obj, "cache_entries", info->cache_entries);
+	json_add_u64(obj, "cache_max", info->cache_max);
+	json_add_u64(obj, "cache_hits", info->cache_hits);
+	json_add_u64(obj, "cache_walks", info->cache_walks);
+	json_add_u64(obj, "cache_evicted", info->cache_evicted);
+	json_add_u64(obj, "cache_invalidations", info->cache_invalidations);
+	json_add_u64(obj, "cache_unsure", info->cache_unsure);
+	json_print(obj);
+}
+
+/* fpctl query --pid PID [--fd FD] [--json] [--pretty] */
 int cmd_query(int argc, char **argv)
 {
 	struct fanotify_fastpath_info info;
@@ -175,7 +211,7 @@ int cmd_query(int argc, char **argv)
 	struct opts o;
 	int ret, dev;
 
-	ret = parse_opts("query", argc, argv, 0, &o);
+	ret = parse_opts("query", argc, argv, OPTS_JSON, &o);
 	if (ret < 0)
 		return cmd_help_exit("query", EX_OK);
 	if (ret)
@@ -193,6 +229,10 @@ int cmd_query(int argc, char **argv)
 	if (ret)
 		return common_errno(-ret, "querying", &t);
 
+	if (json_out) {
+		query_json(&t, &info);
+		return EX_OK;
+	}
 	printf("process %d (%s) fd %d: handler %s\n", t.pid, t.comm, t.fd, info.name);
 	printf("\ttype %s id %llu flags %s\n", info.is_bpf ? "bpf" : "c",
 	       (unsigned long long)info.id,

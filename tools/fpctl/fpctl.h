@@ -5,6 +5,7 @@
  *   main.c    command line: dispatch, option parsing, usage errors
  *   help.c    help texts, the exit codes text, "fpctl help"
  *   output.c  messages (errors, hints), tables, formatting of flags and targets
+ *   json.c    --json and --pretty: JSON documents built with json-c
  *   procfd.c  another process's fanotify descriptors: /proc/PID/fd, pidfd_getfd()
  *   sysfs.c   /sys/kernel/fanotify_fastpath and module parameters; "list", "show"
  *   dev.c     the control device: opening it, a command's target group, errno mapping
@@ -53,10 +54,12 @@ enum {
 #define OPTS_ATTACH	0x1	/* --replace, --perm-skip-allows */
 #define OPTS_TAG	0x2	/* --value */
 #define OPTS_ROOT	0x4	/* --exclude */
+#define OPTS_JSON	0x8	/* --json, --pretty */
 
 struct opts {
 	int pid;
 	int fd;
+	int wait;		/* attach --wait SECS, -1 without */
 	bool replace;
 	bool perm_skip_allows;
 	bool exclude;
@@ -109,14 +112,36 @@ void table_print(struct table *t);
 const char *attach_flags_str(unsigned int flags, char *buf, size_t size);
 void describe(const struct target *t, char *buf, size_t size);
 
+/* ---- json.c ---- */
+
+struct json_object;
+enum json_type;
+
+extern bool json_out;		/* --json (or --pretty): JSON on stdout instead of text */
+extern bool json_pretty;	/* --pretty: indented */
+
+bool json_option(const char *arg);
+struct json_object *json_new(enum json_type type);
+void json_append(struct json_object *arr, struct json_object *val);
+void json_add_obj(struct json_object *obj, const char *key, struct json_object *val);
+struct json_object *json_flags_array(unsigned int attach_flags);
+void json_add_str(struct json_object *obj, const char *key, const char *val);
+void json_add_u64(struct json_object *obj, const char *key, unsigned long long val);
+void json_add_int(struct json_object *obj, const char *key, int val);
+void json_print(struct json_object *obj);
+
 /* ---- procfd.c ---- */
 
 struct owner {
 	unsigned long long id;
-	char who[96];
+	int pid;
+	int fd;
+	char comm[64];
+	char who[96];		/* COMM[PID]:FD */
 };
 
 int get_target(int pid, int fd_opt, struct target *t);
+void wait_fanotify_fd(int pid, int fd_opt, int secs);
 int find_owners(int dev, struct owner **out);
 
 /* ---- sysfs.c ---- */

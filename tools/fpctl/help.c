@@ -13,19 +13,29 @@
 
 /* A usage of several lines (one per form of the command) separates them with '\n'. */
 static const struct cmd_help cmd_helps[] = {
-	{ "list", "fpctl list",
+	{ "list", "fpctl list [--json] [--pretty]",
 	  "List the registered handlers: name, type (c: kernel module, bpf: BPF struct_ops\n"
 	  "map), flags (sys-admin-only: attaching needs CAP_SYS_ADMIN even when the core\n"
 	  "module allows unprivileged attaching), the module that provides it, on how many\n"
 	  "fanotify groups it is attached and its description. Handler modules that are\n"
-	  "installed but not loaded are not listed: \"attach\" loads them on demand.\n" },
-	{ "show", "fpctl show",
+	  "installed but not loaded are not listed: \"attach\" loads them on demand.\n"
+	  "\n"
+	  "  -j, --json               a JSON array of objects (name, type, flags,\n"
+	  "                           sys_admin_only, module, attachments, description)\n"
+	  "      --pretty             the same, indented\n" },
+	{ "show", "fpctl show [--json] [--pretty]",
 	  "Show every attachment (one handler on one fanotify group) with its counters:\n"
 	  "events the handler saw, passed on to the group, dropped, denied (permission\n"
 	  "events) and errors. When run as root it also names the processes holding each\n"
-	  "group, as PROCESS[PID]:FD, found by scanning /proc.\n" },
+	  "group, as PROCESS[PID]:FD, found by scanning /proc.\n"
+	  "\n"
+	  "  -j, --json               a JSON array of objects (id, handler, flags, seen,\n"
+	  "                           passed, dropped, denied, errors, processes: pid, comm\n"
+	  "                           and fd of each holder, null when not run as root)\n"
+	  "      --pretty             the same, indented\n" },
 	{ "attach",
-	  "fpctl attach --pid PID [--fd FD] [--replace] [--perm-skip-allows] HANDLER [ARGS...]",
+	  "fpctl attach --pid PID [--fd FD] [--replace] [--perm-skip-allows] [--wait SECS]\n"
+	  "             HANDLER [ARGS...]",
 	  "Attach handler HANDLER to the fanotify group of process PID. The process needs\n"
 	  "no changes: its fanotify file descriptor is found in /proc/PID/fd (give --fd FD\n"
 	  "when it has several) and duplicated with pidfd_getfd(2), which needs ptrace\n"
@@ -38,11 +48,13 @@ static const struct cmd_help cmd_helps[] = {
 	  "  -r, --replace            replace a handler already attached to the group\n"
 	  "                           (atomically: no event goes unfiltered in between)\n"
 	  "      --perm-skip-allows   let the handler drop permission events, which then\n"
-	  "                           allows the access without asking the program\n" },
+	  "                           allows the access without asking the program\n"
+	  "      --wait SECS          wait up to SECS seconds for the process to create its\n"
+	  "                           fanotify group (a service just started)\n" },
 	{ "detach", "fpctl detach --pid PID [--fd FD]",
 	  "Detach the handler from the fanotify group of process PID: the group gets every\n"
 	  "event again.\n" },
-	{ "query", "fpctl query --pid PID [--fd FD]",
+	{ "query", "fpctl query --pid PID [--fd FD] [--json] [--pretty]",
 	  "Show the handler attached to the fanotify group of process PID, its counters,\n"
 	  "the number of inode tags it holds, and its subtree roots and ancestry cache:\n"
 	  "roots (include and exclude roots), cache_entries and cache_max (directories in\n"
@@ -50,7 +62,11 @@ static const struct cmd_help cmd_helps[] = {
 	  "from the cache, and those that walked the dentry tree), cache_evicted (entries\n"
 	  "dropped because the cache was full), cache_invalidations (directory moves and\n"
 	  "root changes) and cache_unsure (decisions a concurrent rename made uncertain;\n"
-	  "their events are delivered).\n" },
+	  "their events are delivered).\n"
+	  "\n"
+	  "  -j, --json               one JSON object: pid, comm, fd, handler, type, id,\n"
+	  "                           flags and every counter under the names above\n"
+	  "      --pretty             the same, indented\n" },
 	{ "tag", "fpctl tag --pid PID [--fd FD] [--value N] PATH...",
 	  "Tag the inode of each PATH (a file or a directory) in the attachment of the\n"
 	  "fanotify group of process PID. Tags are the per-inode state of handlers (the\n"
@@ -123,7 +139,7 @@ void print_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: fpctl [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: fpctl [--version] [--help] [--json] [--pretty] COMMAND [ARGS]\n\n"
 		"Control fanotify fastpath handlers: in-kernel filters that drop fanotify events\n"
 		"before they are queued to a program.\n\nCommands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmd_helps); i++)

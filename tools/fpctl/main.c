@@ -56,7 +56,7 @@ int bad_usage(const char *cmd, const char *fmt, ...)
 	return EX_USAGE;
 }
 
-enum { OPT_PERM_SKIP_ALLOWS = 256 };
+enum { OPT_PERM_SKIP_ALLOWS = 256, OPT_PRETTY, OPT_WAIT };
 
 /*
  * Parse --pid/--fd and the options of @which (OPTS_*); the other arguments are
@@ -71,6 +71,9 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 		{ "perm-skip-allows", no_argument, NULL, OPT_PERM_SKIP_ALLOWS },
 		{ "value", required_argument, NULL, 'v' },
 		{ "exclude", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -80,10 +83,11 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 	memset(o, 0, sizeof(*o));
 	o->pid = -1;
 	o->fd = -1;
+	o->wait = -1;
 	o->value = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:f:rv:eh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:f:rv:ejh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint(optarg, &o->pid) || o->pid == 0)
@@ -117,6 +121,21 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 			o->exclude = true;
 			break;
+		case 'j':
+		case OPT_PRETTY:
+			if (!(which & OPTS_JSON))
+				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			json_out = true;
+			if (c == OPT_PRETTY)
+				json_pretty = true;
+			break;
+		case OPT_WAIT:
+			if (!(which & OPTS_ATTACH))
+				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+			if (!parse_uint(optarg, &o->wait))
+				return bad_usage(cmd, "--wait needs a number of seconds, not '%s'",
+						 optarg);
+			break;
 		case 'h':
 			return -1;
 		case ':':
@@ -148,6 +167,12 @@ int main(int argc, char **argv)
 	const char *cmd;
 	size_t i;
 
+	/* Options before the command: --json, --pretty (as "bpftool -j" and "ip -j"). */
+	while (argc > 1 && json_option(argv[1])) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		print_usage(stderr);
 		return EX_USAGE;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fpctl.h"
@@ -125,6 +126,37 @@ static int ptrace_denied(const struct target *t, const char *what)
 	hint("this needs ptrace rights over the process: run fpctl as root (CAP_SYS_PTRACE)");
 	hint("or as the process's user; kernel.yama.ptrace_scope can forbid even that");
 	return EX_PERM;
+}
+
+/*
+ * attach --wait: wait up to @secs seconds until process @pid holds a fanotify
+ * descriptor (numbered @fd_opt, if >= 0), e.g. a service just started that
+ * has not created its group yet. Returns early when the process is gone or
+ * cannot be looked at; get_target() then says why.
+ */
+void wait_fanotify_fd(int pid, int fd_opt, int secs)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct fd_entry *fds = NULL;
+		bool found = false;
+		int i, n;
+
+		n = list_fds(pid, &fds);
+		if (n < 0)
+			return;
+		for (i = 0; i < n; i++)
+			if (is_fanotify_link(fds[i].link) && (fd_opt < 0 || fds[i].fd == fd_opt))
+				found = true;
+		free(fds);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (found || (now.tv_sec - start.tv_sec) * 1000LL +
+			     (now.tv_nsec - start.tv_nsec) / 1000000 >= secs * 1000LL)
+			return;
+		usleep(50 * 1000);
+	}
 }
 
 /*
@@ -294,6 +326,9 @@ int find_owners(int dev, struct owner **out)
 					v = nv;
 					read_comm(pid, comm, sizeof(comm));
 					v[n].id = info.id;
+					v[n].pid = pid;
+					v[n].fd = fds[i].fd;
+					snprintf(v[n].comm, sizeof(v[n].comm), "%s", comm);
 					snprintf(v[n].who, sizeof(v[n].who), "%s[%d]:%d", comm, pid,
 						 fds[i].fd);
 					n++;

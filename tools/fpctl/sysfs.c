@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <json-c/json.h>
 
 #include "fpctl.h"
 
@@ -81,15 +82,34 @@ static void handler_attr(const char *name, const char *attr, char *buf, size_t s
 		snprintf(buf, size, "?");
 }
 
-/* fpctl list: the registered handlers, from sysfs. */
+/* list --json: one handler as an object. */
+static struct json_object *handler_json(const char *name, const char *type, const char *flags,
+					const char *module, const char *count, const char *desc)
+{
+	struct json_object *h = json_new(json_type_object);
+	unsigned long fl = strtoul(flags, NULL, 0);
+
+	json_add_str(h, "name", name);
+	json_add_str(h, "type", type);
+	json_add_u64(h, "flags", fl);
+	json_add_obj(h, "sys_admin_only",
+		     json_object_new_boolean(!!(fl & FAN_FP_F_SYS_ADMIN_ONLY)));
+	json_add_str(h, "module", module);
+	json_add_u64(h, "attachments", strtoull(count, NULL, 10));
+	json_add_str(h, "description", desc);
+	return h;
+}
+
+/* fpctl list [--json] [--pretty]: the registered handlers, from sysfs. */
 int cmd_list(int argc, char **argv)
 {
 	struct table t = { .ncols = 6 };
 	char avail[4096], *save, *name;
+	struct json_object *arr = NULL;
 	struct opts o;
 	int ret;
 
-	ret = parse_opts("list", argc, argv, 0, &o);
+	ret = parse_opts("list", argc, argv, OPTS_JSON, &o);
 	if (ret < 0)
 		return cmd_help_exit("list", EX_OK);
 	if (ret)
@@ -103,13 +123,20 @@ int cmd_list(int argc, char **argv)
 		errmsg("cannot read %s/available: %s", FP_SYSFS, strerror(-ret));
 		return EX_FAIL;
 	}
+	if (json_out)
+		arr = json_new(json_type_array);
+	if (!ret && json_out) {
+		json_print(arr);
+		return EX_OK;
+	}
 	if (!ret) {
 		printf("no handlers are registered\n");
 		printf("(a handler module registers its handlers when loaded;\n");
 		printf(" \"fpctl attach\" loads the module on demand)\n");
 		return EX_OK;
 	}
-	table_add(&t, "NAME", "TYPE", "FLAGS", "MODULE", "ATTACHED", "DESCRIPTION");
+	if (!arr)
+		table_add(&t, "NAME", "TYPE", "FLAGS", "MODULE", "ATTACHED", "DESCRIPTION");
 	for (name = strtok_r(avail, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
 		char type[16], flags[32], module[64], count[32], desc[FAN_FP_DESC_MAX + 8];
 		unsigned long fl;
@@ -119,6 +146,10 @@ int cmd_list(int argc, char **argv)
 		handler_attr(name, "module", module, sizeof(module));
 		handler_attr(name, "attachments", count, sizeof(count));
 		handler_attr(name, "description", desc, sizeof(desc));
+		if (arr) {
+			json_append(arr, handler_json(name, type, flags, module, count, desc));
+			continue;
+		}
 		fl = strtoul(flags, NULL, 0);
 		if (fl == FAN_FP_F_SYS_ADMIN_ONLY)
 			snprintf(flags, sizeof(flags), "sys-admin-only");
@@ -126,21 +157,61 @@ int cmd_list(int argc, char **argv)
 			snprintf(flags, sizeof(flags), "-");
 		table_add(&t, name, type, flags, module, count, desc);
 	}
-	table_print(&t);
+	if (arr)
+		json_print(arr);
+	else
+		table_print(&t);
 	return EX_OK;
 }
 
-/* fpctl show: every attachment from sysfs, with the processes holding its group. */
+/*
+ * show --json: one attachment as an object; "processes" lists the holders of
+ * its group, or is null when they could not be looked up (not root).
+ */
+static struct json_object *attachment_json(unsigned long long id, const char *name,
+					   unsigned int flags, unsigned long long *counters,
+					   const struct owner *owners, int nowners, bool known)
+{
+	static const char * const names[] = { "seen", "passed", "dropped", "denied", "errors" };
+	struct json_object *a = json_new(json_type_object), *procs = NULL;
+	int i;
+
+	json_add_u64(a, "id", id);
+	json_add_str(a, "handler", name);
+	json_add_obj(a, "flags", json_flags_array(flags));
+	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
+		json_add_u64(a, names[i], counters[i]);
+	if (known) {
+		procs = json_new(json_type_array);
+		for (i = 0; i < nowners; i++) {
+			struct json_object *p;
+
+			if (owners[i].id != id)
+				continue;
+			p = json_new(json_type_object);
+			json_add_int(p, "pid", owners[i].pid);
+			json_add_str(p, "comm", owners[i].comm);
+			json_add_int(p, "fd", owners[i].fd);
+			json_append(procs, p);
+		}
+	}
+	if (json_object_object_add(a, "processes", procs))
+		exit(EX_FAIL);
+	return a;
+}
+
+/* fpctl show [--json] [--pretty]: every attachment, with the processes holding its group. */
 int cmd_show(int argc, char **argv)
 {
 	struct table t = { .ncols = 9 };
+	struct json_object *arr = NULL;
 	struct owner *owners = NULL;
 	int ret, nowners = 0, dev = -1, rows = 0;
 	char line[512], flagbuf[64];
 	struct opts o;
 	FILE *f;
 
-	ret = parse_opts("show", argc, argv, 0, &o);
+	ret = parse_opts("show", argc, argv, OPTS_JSON, &o);
 	if (ret < 0)
 		return cmd_help_exit("show", EX_OK);
 	if (ret)
@@ -159,8 +230,11 @@ int cmd_show(int argc, char **argv)
 		nowners = find_owners(dev, &owners);
 		close(dev);
 	}
-	table_add(&t, "ID", "HANDLER", "FLAGS", "SEEN", "PASSED", "DROPPED", "DENIED", "ERRORS",
-		  "PROCESSES");
+	if (json_out)
+		arr = json_new(json_type_array);
+	else
+		table_add(&t, "ID", "HANDLER", "FLAGS", "SEEN", "PASSED", "DROPPED", "DENIED",
+			  "ERRORS", "PROCESSES");
 	while (fgets(line, sizeof(line), f)) {
 		char id[24], name[FAN_FP_NAME_MAX], flags[16], seen[24], passed[24];
 		char dropped[24], denied[24], errors[24], who[512];
@@ -171,6 +245,17 @@ int cmd_show(int argc, char **argv)
 			   passed, dropped, denied, errors) != 8)
 			continue;
 		idv = strtoull(id, NULL, 10);
+		if (arr) {
+			unsigned long long c[] = {
+				strtoull(seen, NULL, 10), strtoull(passed, NULL, 10),
+				strtoull(dropped, NULL, 10), strtoull(denied, NULL, 10),
+				strtoull(errors, NULL, 10),
+			};
+
+			json_append(arr, attachment_json(idv, name, strtoul(flags, NULL, 0), c,
+							 owners, nowners, dev >= 0));
+			continue;
+		}
 		who[0] = 0;
 		for (i = 0; i < nowners; i++) {
 			size_t len = strlen(who);
@@ -188,6 +273,10 @@ int cmd_show(int argc, char **argv)
 	}
 	fclose(f);
 	free(owners);
+	if (arr) {
+		json_print(arr);
+		return EX_OK;
+	}
 	if (!rows) {
 		table_print(&t);	/* frees the header */
 		printf("(no handler is attached to any fanotify group)\n");
