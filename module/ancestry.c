@@ -38,9 +38,10 @@
  *   FS_RENAME | FS_DELETE_SELF, whatever the users' groups asked for.
  *   fsnotify sends FS_RENAME after d_move() and before the rename system
  *   call returns. If the old and the new parent do not have the same known
- *   answer, the generation is bumped: every entry is stale at once (O(1)). Between d_move() and that event, inside the rename call, a
- *   hit may still give the answer from before the move, which held when the
- *   rename began. Depths are not corrected by a move that keeps answers.
+ *   answer, the generation is bumped: every entry is stale at once (O(1)).
+ *   Between d_move() and that event, inside the rename call, a hit may still
+ *   give the answer from before the move, which held when the rename began.
+ *   Depths are not corrected by a move that keeps answers.
  * - A directory deleted: FS_DELETE_SELF (sent before the inode is freed)
  *   drops its entry; a deleted root's mark is destroyed right after, which
  *   drops the root.
