@@ -88,7 +88,7 @@ done
 log=$FP_BUILD/harness-selftest.log
 mkdir -p "$FP_BUILD"
 if "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
-	echo "ok - harness self-test: vm-run.sh reports a failing test and a kernel WARNING"
+	echo "ok - harness self-test: vm-run.sh reports a failing test, a kernel WARNING and planted slab, KFENCE and kmemleak reports"
 	passed=$((passed + 1))
 else
 	echo "not ok - harness self-test: vm-run.sh did not report a planted failure correctly"

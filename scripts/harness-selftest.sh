@@ -5,7 +5,9 @@
 #   2. a module WARNs (selftests/harness/warn_mod.c warns on load).
 # Both VMs are small (--bare: no project modules or tests) and boot in parallel, one vCPU each.
 # Before that, vm-run.sh --reparse judges the canned console logs of selftests/harness/logs/
-# (crash mid-test, TAP scripts, skips, Debian's aux taint, oops) without booting.
+# (crash mid-test, TAP scripts, skips, Debian's aux taint, oops, a slub red zone report, a
+# KFENCE report, kmemleak reports of our modules before and after their unload, and one of
+# the kernel's own, which must not fail the run) without booting.
 # Prints one "ok"/"not ok" line per check; exits 1 if any check fails.
 #
 # usage: scripts/harness-selftest.sh      environment: as scripts/vm-run.sh
