@@ -273,6 +273,7 @@ static pthread_mutex_t resp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct perm_group resp[NRESP];		/* resp_lock */
 static int closeq[64];				/* resp_lock */
 static int ncloseq;				/* resp_lock */
+static bool responder_done;			/* __atomic */
 
 static void ts_after(struct timespec *ts, unsigned int ms)
 {
@@ -293,13 +294,13 @@ static bool ts_passed(const struct timespec *ts)
 	return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
-/* Queue @fd for the closer. Context: resp_lock held. */
-static void close_later(int fd)
+/* Queue @fd for the closer; false when the queue is full. Context: resp_lock held. */
+static bool close_later(int fd)
 {
-	if (ncloseq < (int)ARRAY_SIZE(closeq))
-		closeq[ncloseq++] = fd;
-	else
-		close(fd);	/* nothing waits on a group that was never read */
+	if (ncloseq == (int)ARRAY_SIZE(closeq))
+		return false;
+	closeq[ncloseq++] = fd;
+	return true;
 }
 
 /* Take a new permission group; false (and it is closed later) when all places are taken. */
@@ -309,7 +310,7 @@ static bool resp_give(struct rng *r, int fd)
 	int i;
 
 	pthread_mutex_lock(&resp_lock);
-	for (i = 0; i < NRESP && !taken; i++) {
+	for (i = 0; i < NRESP && !taken && !stopping(); i++) {
 		if (resp[i].fd >= 0)
 			continue;
 		resp[i].fd = fd;
@@ -318,9 +319,14 @@ static bool resp_give(struct rng *r, int fd)
 		__atomic_store_n(&perm_slots[i], fd, __ATOMIC_RELAXED);
 		taken = true;
 	}
-	if (!taken)
-		close_later(fd);
 	pthread_mutex_unlock(&resp_lock);
+	/*
+	 * No place, or the responder may be gone: close it here. Its release
+	 * answers what is pending on it; what it waits for meanwhile (tasks
+	 * waiting on other permission groups) the responder or the closer ends.
+	 */
+	if (!taken)
+		close(fd);
 	return taken;
 }
 
@@ -824,6 +830,7 @@ static void *responder_thread(void *arg)
 	rng_init(&r, (uintptr_t)arg);
 	for (;;) {
 		bool stop_now = stopping();
+		int left = 0;
 
 		set_op(&r, "permission responses");
 		pthread_mutex_lock(&resp_lock);
@@ -837,15 +844,20 @@ static void *responder_thread(void *arg)
 				continue;
 			while (g->npending)
 				answer(&r, g->fd, g->ev_fd[--g->npending]);
+			/* Never closed here: a close may wait for a response only we give. */
+			if (!close_later(g->fd)) {
+				left++;
+				continue;
+			}
 			__atomic_store_n(&perm_slots[i], -1, __ATOMIC_RELAXED);
-			close_later(g->fd);
 			g->fd = -1;
 		}
 		pthread_mutex_unlock(&resp_lock);
-		if (stop_now)
+		if (stop_now && !left)
 			break;
 		usleep(1000);
 	}
+	__atomic_store_n(&responder_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -865,7 +877,8 @@ static void *closer_thread(void *arg)
 			close(fd);
 			continue;
 		}
-		if (stopping())
+		/* Last: after the responder has handed over its last groups. */
+		if (__atomic_load_n(&responder_done, __ATOMIC_ACQUIRE))
 			break;
 		usleep(5000);
 	}
@@ -1353,17 +1366,19 @@ int main(int argc, char **argv)
 	}
 	sleep(fuzz_secs - 2 * (fuzz_secs / 3));
 
+	/*
+	 * Stop. The threads end their current operation; a task waiting for a
+	 * permission response holds every group its event met, so a close of any
+	 * of them waits until the responder answers or the closer closes the
+	 * permission group: both run until the others are done.
+	 */
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	main_tid = gettid();
 	if (pthread_create(&th[nth], NULL, watchdog_thread, NULL))
 		ksft_exit_fail_msg("pthread_create\n");
-	slots_close_all();	/* the responder answers the rest, the closer closes */
 	for (i = 0; i < nth; i++)
 		pthread_join(th[i], NULL);
 	slots_close_all();
-	/* What the responder handed over after the closer's last look. */
-	while (ncloseq)
-		close(closeq[--ncloseq]);
 	__atomic_store_n(&teardown_done, true, __ATOMIC_RELAXED);
 	pthread_join(th[nth], NULL);
 	pthread_mutex_lock(&mount_lock);
