@@ -31,10 +31,14 @@ flag but O (out-of-tree) and E (unsigned module) (and X when Debian's kernel log
 set X for fanotify permission events). Each such problem counts as one failure in the
 closing "N passed, N failed, N skipped" line.
 
-Hardening: Debian's kernels boot with slub_debug=FZPU (red zones, poisoning, sanity checks
-of every slab object) and kfence.sample_interval=10; a kernel built with KASAN (the debug
-lane, scripts/debug-kernel.sh) boots with slub_debug=FZPU for the core's fp_anc_entry cache
-only (exact object counts for selftests/fuzz_test.c). FP_VM_HARDEN=0 boots without.
+Hardening: Debian's kernels boot with slub_debug=FZPU (red zones, poisoning, sanity checks,
+owner tracking) on the caches the project's modules allocate from: every kmalloc cache
+(kmalloc-*, also kmalloc-cg-* for accounted allocations) and the core's fp_anc_entry; the
+kernel's own hot caches (dentries, inodes, files, fsnotify events) stay fast: with
+slub_debug on every cache, tests with kselftest's 30 s timeout timed out on a loaded host.
+KFENCE samples every cache (kfence.sample_interval=10). A kernel built with KASAN (the debug
+lane, scripts/debug-kernel.sh) boots with slub_debug=FZPU for fp_anc_entry only (exact object
+counts for selftests/fuzz_test.c). FP_VM_HARDEN=0 boots without.
 On a kernel with kmemleak, the guest scans after the tests and again after unloading the
 modules and prints the reports. A report counts as the project's when its backtrace has a
 frame in one of the project's modules, or (after the unload) an address in module space
@@ -192,7 +196,7 @@ boot() {
 		if grep -qx 'CONFIG_KASAN=y' "$FP_BR/boot/config-$kver" 2>/dev/null; then
 			harden='slub_debug=FZPU,fp_anc_entry'
 		else
-			harden='slub_debug=FZPU kfence.sample_interval=10'
+			harden='slub_debug=FZPU,kmalloc-*,fp_anc_entry kfence.sample_interval=10'
 		fi
 	fi
 	# no_timer_check: on a loaded host, TCG can miss the early IO-APIC timer check, which
