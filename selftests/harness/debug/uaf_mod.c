@@ -13,13 +13,14 @@
 static int __init uaf_mod_init(void)
 {
 	char *p = kmalloc(64, GFP_KERNEL);
+	char *alias = p;
 
 	if (!p)
 		return -ENOMEM;
+	/* Neither the compiler nor coccicheck may see that the read is after the free. */
+	OPTIMIZER_HIDE_VAR(alias);
 	kfree(p);
-	/* The compiler must not see that the read is after the free. */
-	OPTIMIZER_HIDE_VAR(p);
-	pr_info("uaf_mod: read after free: %d\n", READ_ONCE(p[8]));
+	pr_info("uaf_mod: read after free: %d\n", READ_ONCE(alias[8]));
 	return 0;
 }
 
