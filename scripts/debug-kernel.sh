@@ -113,7 +113,7 @@ if [ "$(cat "$FP_BR$top/release" 2>/dev/null)" != "$rel $key" ]; then
 	fp_log "installing debug kernel $rel into the build root"
 	fp_br_run "set -e; cp $o/arch/x86/boot/bzImage /boot/vmlinuz-$rel && cp $o/.config /boot/config-$rel &&
 		rm -rf /lib/modules/$rel && cp -a $kd/modroot/lib/modules/$rel /lib/modules/$rel &&
-		ln -sfn $o /usr/src/linux-headers-$rel &&
+		ln -sfn ../..$o /usr/src/linux-headers-$rel &&
 		echo '$rel $key' >$top/release" || fp_die "could not install the debug kernel into the build root"
 	# Builds of other keys are stale now (a few GB each).
 	for d in "$FP_BR$top"/*/; do
