@@ -41,8 +41,8 @@ lane, scripts/debug-kernel.sh) boots with slub_debug=FZPU for fp_anc_entry only 
 counts for selftests/fuzz_test.c). FP_VM_HARDEN=0 boots without.
 On a kernel with kmemleak, the guest scans after the tests and again after unloading the
 modules and prints the reports. A report counts as the project's when its backtrace has a
-frame in one of the project's modules, or (after the unload) an address in module space
-that no longer has a symbol (the kernel's own modules stay loaded); other reports are the
+frame in one of the project's modules, or an address in module space without a symbol (an
+unloaded module, or a module's init code, freed after init); other reports are the
 kernel's own: listed, not failed.
 
 Build first (scripts/build.sh, or make check / make vm-run), so that the modules and tests
@@ -300,7 +300,8 @@ parse() {
 	function leak_flush(   first) {
 		if (rec == "") return
 		first = rec; sub(/\n.*/, "", first)
-		if ((ours != "" && rec ~ ours) || (leakwhen == "after-unload" && rec ~ /\[<ffffffffc[0-9a-f]+>\] 0xffffffffc/))
+		# An unsymbolized module-space frame: an unloaded module or a freed init section of ours.
+		if ((ours != "" && rec ~ ours) || rec ~ /\n *(\[<[0-9a-f]+>\] )?0xffffffffc[0-9a-f]+(\n|$)/)
 			print "LEAK " leakwhen ": " first
 		else
 			print "KLEAK " leakwhen ": " first
