@@ -91,6 +91,7 @@ clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf build
 	cd selftests/harness && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+	cd selftests/harness/debug && rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
 .PHONY: all modules clean check lint vm-run demo harness-selftest install uninstall dkms-check
 .PHONY: bench anc-bench deb deb-check

@@ -79,6 +79,7 @@
 #define FP_ANC_SWEEP		64	/* CLOCK steps per eviction at most */
 #define FP_ANC_DEPTH_MAX	0xffff
 #define FP_ANC_MIN_CAP		16
+#define FP_ANC_MAX_CAP		(1U << 22)	/* 4M directories: 16 MiB of buckets */
 
 /* The watch group's mark mask: directory moves and deletions. */
 #define FP_ANC_MASK		(FS_RENAME | FS_DELETE_SELF)
@@ -527,10 +528,10 @@ static int fp_anc_prepare(struct fp_ancestry *anc)
 	if (anc->buckets)
 		return 0;
 	cap = anc->max ? anc->max : READ_ONCE(fp_param_cache_max);
-	cap = max_t(unsigned int, cap, FP_ANC_MIN_CAP);
+	cap = clamp_t(unsigned int, cap, FP_ANC_MIN_CAP, FP_ANC_MAX_CAP);
 	/* About two entries per bucket when full: O(1) at any size. */
 	bits = ilog2(roundup_pow_of_two(cap)) - 1;
-	buckets = kvcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
+	buckets = kvcalloc(1U << bits, sizeof(*buckets), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!buckets)
 		return -ENOMEM;
 	spin_lock(&anc->lock);
@@ -545,8 +546,8 @@ static int fp_anc_prepare(struct fp_ancestry *anc)
 /**
  * fanotify_fastpath_subtree_set_cap() - set the cap of the ancestry cache
  * @hook: the attachment
- * @cap: the most directories the cache holds (at least 16); 0 for the
- *	module parameter cache_max
+ * @cap: the most directories the cache holds (16 to 4194304, clamped); 0
+ *	for the module parameter cache_max (clamped the same way)
  *
  * Call from fp_init before the first root is added.
  *

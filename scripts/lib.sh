@@ -6,7 +6,8 @@
 #   FP_CACHE   cache directory outside the repository (build root, downloads, VM runs)
 #              default: /var/cache/fanotify-fastpath
 #   FP_KERNEL  target kernel: "default" (what trixie's linux-headers-amd64 depends on today),
-#              "backports" (the newest trixie-backports kernel) or an exact version such as
+#              "backports" (the newest trixie-backports kernel), "debug" (the debug kernel
+#              scripts/debug-kernel.sh built and installed last) or an exact version such as
 #              6.12.57+deb13-amd64
 #   FP_MIRROR  Debian mirror URL; default: read from this machine's apt configuration
 #   FP_SECURITY_MIRROR  Debian security mirror URL; default: from apt configuration
@@ -82,6 +83,12 @@ fp_kver() {
 	case "$FP_KERNEL" in
 	default) re=' trixie(-updates|-security)?/' ;;
 	backports) re=' trixie-backports/' ;;
+	debug)
+		ver=$(cut -d' ' -f1 "$FP_BR/opt/fp-debug-kernel/release" 2>/dev/null) ||
+			fp_die "no debug kernel installed: run scripts/debug-kernel.sh"
+		echo "$ver"
+		return
+		;;
 	*) echo "$FP_KERNEL"; return ;;
 	esac
 	ver=$(fp_br_run "apt-cache madison linux-headers-amd64" | awk -F' [|] ' -v re="$re" '$3 ~ re { print $2 }' |

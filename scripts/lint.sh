@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # "make lint": static checks of the project's code, all run inside the build root:
-#   sparse      make -C KDIR M=... C=2 (every module, test modules and the harness module);
+#   sparse      make -C KDIR M=... C=2 (every module, test modules and the harness modules);
 #               any warning or error in our files is a finding
 #   coccicheck  the kernel's scripts/coccicheck, MODE=report, every semantic patch, over a
 #               scratch copy of our C sources (coccicheck scans whole directories)
@@ -34,7 +34,7 @@ list_files() {
 	fi | while read -r f; do [ -f "$f" ] && echo "$f"; done | LC_ALL=C sort -u
 }
 mapfile -t cfiles < <(list_files module handlers include selftests tools | grep -E '\.[ch]$' || true)
-mapfile -t kcfiles < <(printf '%s\n' "${cfiles[@]}" | grep -E '^(module|handlers|include|selftests/modules|selftests/harness/warn_mod)' || true)
+mapfile -t kcfiles < <(printf '%s\n' "${cfiles[@]}" | grep -E '^(module|handlers|include|selftests/modules|selftests/harness/(warn_mod|debug/))' || true)
 mapfile -t shfiles < <(list_files scripts selftests tools .ci | while read -r f; do
 	case "$f" in
 	*.sh | .ci/run | *.bash-completion) echo "$f" ;;
@@ -61,7 +61,7 @@ ours="^($FP_TOP/)?(module|handlers|include|selftests|tools)/[^:]*:[0-9]+:"
 
 fp_log "sparse (C=2)"
 : >"$out/sparse"
-for m in "$FP_TOP" "$FP_TOP/selftests/harness"; do
+for m in "$FP_TOP" "$FP_TOP/selftests/harness" "$FP_TOP/selftests/harness/debug"; do
 	if ! fp_br_run "make -C $kdir M=$m FP_TEST_MODULES=1 C=2 modules" >"$out/sparse.log" 2>&1; then
 		echo "build with C=2 failed in ${m#"$FP_TOP"}:" >>"$out/sparse"
 		tail -n 20 "$out/sparse.log" >>"$out/sparse"

@@ -9,6 +9,8 @@
 #   INIT-START, SETUP-FAIL <what>, MODLOAD-END <name> rc=<n>,
 #   TEST-BEGIN <name> <kind>, TEST-END <name> rc=<n> secs=<n> timeout=<0|1>,
 #   TEST-NOTRUN <name> (after an oops), UNLOAD-FAIL <name>, UNLOAD-SKIPPED, DMESG-BEGIN, DMESG-END, TAINTED <n>, ALL-DONE
+#   OURMODS <name>... (the project's modules), KMEMLEAK-BEGIN <when>, KMEMLEAK-END <when>
+#   (kernels with kmemleak: its report after the tests, and again after the unload)
 # shellcheck disable=SC3045 # busybox sh's read supports -r with IFS as used here
 
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C
@@ -68,6 +70,22 @@ while IFS='	' read -r name kind path; do
 	echo "### FP-TEST-END $name rc=$rc secs=$secs timeout=$to"
 done </etc/fp/tests
 
+# kmemleak (the debug kernel): two scans (an object is reported once it is older than 5 s and
+# no scan finds a reference to it), then the report. Before the unload, frames of our modules
+# are symbolized; after it, their addresses are not (scripts/vm-run.sh tells them apart).
+echo "### FP-OURMODS $(tr '\n-' ' _' </etc/fp/modules)"
+kmemleak_report() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "### FP-KMEMLEAK-BEGIN $1"
+	cat /sys/kernel/debug/kmemleak
+	echo "### FP-KMEMLEAK-END $1"
+	echo clear >/sys/kernel/debug/kmemleak
+}
+oopsed || kmemleak_report after-tests
+
 # Unload every project module still loaded (tests may have loaded more). A module whose last
 # user went away asynchronously can be busy for a moment: retry for up to 10 s.
 if [ "$FP_UNLOAD" = 1 ] && oopsed; then
@@ -93,6 +111,8 @@ elif [ "$FP_UNLOAD" = 1 ]; then
 		sleep 0.5
 	done
 fi
+
+[ "$FP_UNLOAD" != 1 ] || oopsed || kmemleak_report after-unload
 
 echo "### FP-DMESG-BEGIN"
 dmesg

@@ -24,10 +24,26 @@ kernel has oopsed (taint D), the remaining tests are not run and count as failed
 
 The run fails (exit 1) on any failed test, a module that does not load or unload, a VM that
 does not reach the end (crash, panic, hang, timeout), kernel log lines with Oops, WARNING:,
-BUG:, Call Trace, RCU stalls, KASAN, UBSAN, kmemleak, lockdep reports, general protection
-faults or panics, and any taint flag but O (out-of-tree) and E (unsigned module) (and X
-when Debian's kernel logged that it set X for fanotify permission events). Each such
-problem counts as one failure in the closing "N passed, N failed, N skipped" line.
+BUG:, Call Trace, RCU stalls, KASAN, KFENCE, UBSAN, lockdep reports, slab debugging
+reports ("BUG kmalloc-64 (Tainted: ...): ..."), general protection faults or panics, any
+kmemleak report of an object allocated by the project's modules (see below), and any taint
+flag but O (out-of-tree) and E (unsigned module) (and X when Debian's kernel logged that it
+set X for fanotify permission events). Each such problem counts as one failure in the
+closing "N passed, N failed, N skipped" line.
+
+Hardening: Debian's kernels boot with slub_debug=FZPU (red zones, poisoning, sanity checks,
+owner tracking) on the caches the project's modules allocate from: every kmalloc cache
+(kmalloc-*, also kmalloc-cg-* for accounted allocations) and the core's fp_anc_entry; the
+kernel's own hot caches (dentries, inodes, files, fsnotify events) stay fast: with
+slub_debug on every cache, tests with kselftest's 30 s timeout timed out on a loaded host.
+KFENCE samples every cache (kfence.sample_interval=10). A kernel built with KASAN (the debug
+lane, scripts/debug-kernel.sh) boots with slub_debug=FZPU for fp_anc_entry only (exact object
+counts for selftests/fuzz_test.c). FP_VM_HARDEN=0 boots without.
+On a kernel with kmemleak, the guest scans after the tests and again after unloading the
+modules and prints the reports. A report counts as the project's when its backtrace has a
+frame in one of the project's modules, or an address in module space without a symbol (an
+unloaded module, or a module's init code, freed after init); other reports are the
+kernel's own: listed, not failed.
 
 Build first (scripts/build.sh, or make check / make vm-run), so that the modules and tests
 in the tree are built for KVER.
@@ -40,7 +56,7 @@ options:
   --kmod NAME         also copy and load module NAME of the kernel (and what it needs)
   --bin PATH          copy PATH of the build root with its libraries, e.g. /usr/sbin/bpftool
   --file SRC[:DEST]   copy a host file or directory into the guest (default DEST: /data/NAME)
-  --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 180)
+  --timeout SECS      per-test timeout (default \$FP_TEST_TIMEOUT or 300)
   --append ARGS       extra kernel command line arguments
   --no-unload         do not unload the modules after the tests
   --keep              keep the run directory even when the run passed
@@ -51,8 +67,8 @@ options:
 environment:
   FP_KERNEL      default | backports | an exact version (see scripts/lib.sh)
   FP_KVER        exact kernel version to use (overrides FP_KERNEL)
-  FP_VM_TIMEOUT  whole-run timeout in seconds (default 900)
-  FP_TEST_TIMEOUT per-test timeout in seconds (default 180)
+  FP_VM_TIMEOUT  whole-run timeout in seconds (default 1800)
+  FP_TEST_TIMEOUT per-test timeout in seconds (default 300)
   FP_KVM=1       use KVM instead of TCG (needs a working /dev/kvm)
   FP_VM_MEM, FP_VM_SMP  guest memory (default 2G) and CPUs (default 2)
   FP_VM_ICOUNT=1 count instructions: single-threaded TCG, one CPU and
@@ -69,7 +85,9 @@ EOF
 }
 
 default_tests=1 bare=0 keep=0 unload=1 result_file='' append='' reparse=''
-test_timeout=${FP_TEST_TIMEOUT:-180}
+# slub_debug makes every allocation slower: subtree_test took more than 180 s with it on a
+# loaded host.
+test_timeout=${FP_TEST_TIMEOUT:-300}
 extra_modules=() user_tests=() bins=() files=() kmods=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -93,7 +111,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$test_timeout" in '' | *[!0-9]*) fp_die "--timeout / FP_TEST_TIMEOUT must be a number of seconds" ;; esac
-vm_timeout=${FP_VM_TIMEOUT:-900}
+vm_timeout=${FP_VM_TIMEOUT:-1800}
 case "$vm_timeout" in '' | *[!0-9]*) fp_die "FP_VM_TIMEOUT must be a number of seconds" ;; esac
 if [ "${FP_VM_ICOUNT:-0}" = 1 ]; then
 	[ "${FP_KVM:-0}" != 1 ] || fp_die "FP_VM_ICOUNT=1 needs TCG: unset FP_KVM"
@@ -191,8 +209,23 @@ boot() {
 		accel=(-accel "tcg,thread=multi" -cpu max)
 	fi
 	log=$run/console.log
+<<<<<<< HEAD
 	cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
 	fp_log "booting $kver (${accel[1]}, $smp CPU(s)$clock), whole-run timeout ${vm_timeout}s, console log $log"
+=======
+	harden=''
+	if [ "${FP_VM_HARDEN:-1}" != 0 ]; then
+		if grep -qx 'CONFIG_KASAN=y' "$FP_BR/boot/config-$kver" 2>/dev/null; then
+			harden='slub_debug=FZPU,fp_anc_entry'
+		else
+			harden='slub_debug=FZPU,kmalloc-*,fp_anc_entry kfence.sample_interval=10'
+		fi
+	fi
+	# no_timer_check: on a loaded host, TCG can miss the early IO-APIC timer check, which
+	# then panics ("IO-APIC + timer doesn't work!").
+	cmdline="console=ttyS0 panic=-1 loglevel=4 no_timer_check $harden $append"
+	fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
+>>>>>>> debug-lane
 
 	# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
 	# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
@@ -286,10 +319,34 @@ parse() {
 	/### FP-UNLOAD-FAIL / { sub(/.*### FP-UNLOAD-FAIL /, ""); print "FAIL module unload: rmmod " $0 " failed"; next }
 	/### FP-TAINTED / { sub(/.*### FP-TAINTED /, ""); print "TAINT", $1 + 0; next }
 	/### FP-ALL-DONE/ { done = 1; next }
+	# kmemleak reports (see vm-init.sh): one record per "unreferenced object".
+	function leak_flush(   first) {
+		if (rec == "") return
+		first = rec; sub(/\n.*/, "", first)
+		# An unsymbolized module-space frame: an unloaded module or a freed init section of ours.
+		if ((ours != "" && rec ~ ours) || rec ~ /\n *(\[<[0-9a-f]+>\] )?0xffffffffc[0-9a-f]+(\n|$)/)
+			print "LEAK " leakwhen ": " first
+		else
+			print "KLEAK " leakwhen ": " first
+		rec = ""
+	}
+	/### FP-OURMODS / {
+		s = $0; sub(/.*### FP-OURMODS */, "", s); gsub(/ +$/, "", s); gsub(/ +/, "|", s)
+		if (s != "") ours = "\\[(" s ")\\]"
+		next
+	}
+	/### FP-KMEMLEAK-BEGIN / { leakwhen = $NF; inleak = 1; rec = ""; next }
+	/### FP-KMEMLEAK-END / { leak_flush(); inleak = 0; next }
+	inleak {
+		if ($0 ~ /unreferenced object/) { leak_flush(); rec = $0 } else if (rec != "") rec = rec "\n" $0
+		next
+	}
 	# Kernel messages (timestamped), from the live console or the dmesg dump.
 	/Using fanotify permission checks may lead to deadlock; tainting kernel/ { print "AUXTAINT" }
+	# Messages of kmemleak itself: its report is judged above, record by record.
+	/\[ *[0-9]+\.[0-9]+\].*kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread (started|ended)|[0-9]+ new suspected memory leaks)/ { next }
 	/\[ *[0-9]+\.[0-9]+\]/ {
-		if ($0 ~ /Oops|WARNING:|BUG:|kernel BUG|Call Trace|rcu_sched self-detected stall|rcu: INFO|KASAN|UBSAN|kmemleak|possible circular locking|general protection fault|Kernel panic/) {
+		if ($0 ~ /Oops|WARNING:|BUG:|kernel BUG|BUG [^ ]+ \((Not tainted|Tainted)|Call Trace|rcu_sched self-detected stall|rcu: INFO|KASAN|KFENCE|UBSAN|kmemleak|possible circular locking|general protection fault|Kernel panic/) {
 			k = $0; sub(/^.*\[ *[0-9]+\.[0-9]+\] */, "", k)
 			if (!(k in klog)) { klog[k] = 1; print "KLOG " $0 }
 		}
@@ -316,6 +373,7 @@ parse() {
 mapfile -t results < <(parse)
 
 passed=0 failed=0 skipped=0 reasons=() summary=() klog=() taint='' done=0 other=0 auxtaint=0 noinit=0
+leaks=() kleaks=()
 for r in "${results[@]}"; do
 	case "$r" in
 	TEST\ *)
@@ -337,6 +395,8 @@ for r in "${results[@]}"; do
 		;;
 	FAIL\ *) reasons+=("${r#FAIL }") other=$((other + 1)) ;;
 	KLOG\ *) klog+=("${r#KLOG }") ;;
+	LEAK\ *) leaks+=("${r#LEAK }") ;;
+	KLEAK\ *) kleaks+=("${r#KLEAK }") ;;
 	TAINT\ *) taint=${r#TAINT } ;;
 	AUXTAINT) auxtaint=1 ;;
 	DONE) done=1 ;;
@@ -355,6 +415,9 @@ elif [ "$done" = 0 ]; then
 fi
 if [ ${#klog[@]} -gt 0 ]; then
 	reasons+=("kernel log: ${#klog[@]} problem line(s), first: ${klog[0]}") other=$((other + 1))
+fi
+if [ ${#leaks[@]} -gt 0 ]; then
+	reasons+=("kmemleak: ${#leaks[@]} unreferenced object(s) allocated by the project's modules, first: ${leaks[0]}") other=$((other + 1))
 fi
 if [ -n "$taint" ]; then
 	letters=PFSRMBUDAWCIOELKXTN	# bit 0 = P ... bit 18 = N, as in Documentation/admin-guide/tainted-kernels.rst
@@ -388,6 +451,13 @@ echo
 echo "==== VM run summary (kernel $kver, ${elapsed}s${clock:-}) ===="
 for s in "${summary[@]}"; do echo "$s"; done
 for k in "${klog[@]:0:20}"; do echo "kernel: $k"; done
+for k in "${leaks[@]:0:20}"; do echo "kmemleak (ours): $k"; done
+for k in "${kleaks[@]:0:20}"; do echo "kmemleak (the kernel's own, not failed): $k"; done
+if [ ${#leaks[@]} -gt 0 ]; then
+	echo "---- kmemleak reports ----"
+	tr -d '\r' <"$log" | sed -n '/### FP-KMEMLEAK-BEGIN/,/### FP-KMEMLEAK-END/p'
+	echo "---- end of kmemleak reports ----"
+fi
 [ ${#klog[@]} -le 20 ] || echo "kernel: ... $((${#klog[@]} - 20)) more, see the console log"
 for r in "${reasons[@]}"; do echo "FAILED: $r"; done
 status=0
