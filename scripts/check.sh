@@ -72,14 +72,11 @@ deb_ready() {
 run_lane() {
 	local sel=$1 kver res vm_rc log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
 
-<<<<<<< HEAD
 	t_lane=$(date +%s)
-=======
 	if [ "$sel" = debug ]; then
 		run_debug_lane
 		return
 	fi
->>>>>>> debug-lane
 	fp_log "lane $sel: setting up the build root"
 	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
 		echo "not ok - [$sel] build root setup failed (see the messages above)"
@@ -189,16 +186,11 @@ done
 
 # The harness self-test needs neither the project's modules nor its tests: run it anyway.
 log=$FP_BUILD/harness-selftest.log
-<<<<<<< HEAD
-if "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
-	echo "ok - harness self-test: vm-run.sh reports a failing test and a kernel WARNING"
-=======
 mkdir -p "$FP_BUILD"
 # With the debug lane, it also boots the debug kernel with planted KASAN, lockdep and kmemleak
 # reports.
 if FP_HARNESS_DEBUG_KVER=$debug_kver "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
 	echo "ok - harness self-test: vm-run.sh reports a failing test, a kernel WARNING and planted slab, KFENCE and kmemleak reports"
->>>>>>> debug-lane
 	passed=$((passed + 1))
 else
 	echo "not ok - harness self-test: vm-run.sh did not report a planted failure correctly"

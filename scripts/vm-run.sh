@@ -209,10 +209,6 @@ boot() {
 		accel=(-accel "tcg,thread=multi" -cpu max)
 	fi
 	log=$run/console.log
-<<<<<<< HEAD
-	cmdline="console=ttyS0 panic=-1 loglevel=4 $append"
-	fp_log "booting $kver (${accel[1]}, $smp CPU(s)$clock), whole-run timeout ${vm_timeout}s, console log $log"
-=======
 	harden=''
 	if [ "${FP_VM_HARDEN:-1}" != 0 ]; then
 		if grep -qx 'CONFIG_KASAN=y' "$FP_BR/boot/config-$kver" 2>/dev/null; then
@@ -224,8 +220,7 @@ boot() {
 	# no_timer_check: on a loaded host, TCG can miss the early IO-APIC timer check, which
 	# then panics ("IO-APIC + timer doesn't work!").
 	cmdline="console=ttyS0 panic=-1 loglevel=4 no_timer_check $harden $append"
-	fp_log "booting $kver (${accel[1]}), whole-run timeout ${vm_timeout}s, console log $log"
->>>>>>> debug-lane
+	fp_log "booting $kver (${accel[1]}, $smp CPU(s)$clock), whole-run timeout ${vm_timeout}s, console log $log"
 
 	# Serial console to stdout (filtered below) and to the log. No monitor and no stdin: runs
 	# unattended in CI; -display none instead of -nographic so a terminal is never grabbed.
