@@ -8,7 +8,15 @@ set -euo pipefail
 
 [ "$(id -u)" = 0 ] || fp_die "must run as root (debootstrap, chroot and apt-get need it)"
 
-# Host tools.
+# One setup at a time per cache (make check sets up the build root for a lane and for the
+# Debian packages at once), the host's packages included.
+mkdir -p "$FP_CACHE"
+exec 9>"$FP_CACHE/.setup.lock"
+flock 9
+
+# Host tools. apt waits for the dpkg lock (another apt on the machine, such as one started at
+# boot) instead of failing.
+apt_wait=(-o DPkg::Lock::Timeout=600)
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -17,17 +25,13 @@ command -v zstd >/dev/null || need+=(zstd)
 command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
 	fp_log "installing host packages: ${need[*]}"
-	apt-get update -qq || fp_die "apt-get update failed on the host; check network and /etc/apt/sources.list*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+	apt-get "${apt_wait[@]}" update -qq || fp_die "apt-get update failed on the host; check network and /etc/apt/sources.list*"
+	DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
 		fp_die "could not install host packages ${need[*]}; install them by hand with apt-get"
 fi
 
 mirror=$(fp_mirror)
 secmirror=$(fp_security_mirror)
-mkdir -p "$FP_CACHE"
-# One setup at a time per cache (concurrent check/lint runs share the build root).
-exec 9>"$FP_CACHE/.setup.lock"
-flock 9
 
 if [ ! -e "$FP_BR/.fp-debootstrap-done" ]; then
 	fp_log "debootstrap trixie into $FP_BR (about 30 s)"
