@@ -119,4 +119,7 @@ dmesg
 echo "### FP-DMESG-END"
 echo "### FP-TAINTED $(cat /proc/sys/kernel/tainted)"
 echo "### FP-ALL-DONE"
+# The debug lane's kernel has no ACPI, so it cannot power the machine off (the CPU would just
+# halt): it reboots instead; QEMU runs with -no-reboot, so either way the VM ends.
+[ -d /sys/firmware/acpi ] || reboot -f
 poweroff -f
