@@ -267,15 +267,26 @@ struct race {
 	struct span ren[NR_RENAMES];	/* rename k: odd k moves d out, even k in */
 	int nren;
 	struct span cre[NR_CREATORS][MAX_CREATES];
-	int ncre[NR_CREATORS];
+	int ncre[NR_CREATORS];		/* __atomic */
+	bool done[NR_CREATORS];		/* __atomic: the creator has stopped */
 	bool stop;			/* __atomic */
 };
+
+/*
+ * Creates each creator must finish between two renames (besides the 500 us
+ * pause). On a slow kernel (the debug lane's KASAN kernel under TCG) a create
+ * takes so long that most of them would overlap a rename and be judged by
+ * neither place; waiting for a few keeps the number of checked creates
+ * independent of the kernel's speed.
+ */
+#define CREATES_PER_GAP	4
 
 static void *renamer_fn(void *p)
 {
 	struct race *r = p;
 	char in[128], out[128];
-	int k;
+	int base[NR_CREATORS];
+	int k, id;
 
 	snprintf(in, sizeof(in), "%s/d", r->root);
 	snprintf(out, sizeof(out), "%s/d", r->out);
@@ -285,7 +296,14 @@ static void *renamer_fn(void *p)
 			break;
 		r->ren[k].end = now();
 		r->nren = k + 1;
+		for (id = 0; id < NR_CREATORS; id++)
+			base[id] = __atomic_load_n(&r->ncre[id], __ATOMIC_ACQUIRE);
 		usleep(500);
+		for (id = 0; id < NR_CREATORS; id++)
+			while (!__atomic_load_n(&r->done[id], __ATOMIC_ACQUIRE) &&
+			       __atomic_load_n(&r->ncre[id], __ATOMIC_ACQUIRE) <
+			       base[id] + CREATES_PER_GAP)
+				usleep(100);
 	}
 	__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
 	return NULL;
@@ -311,8 +329,9 @@ static void *creator_fn(void *p)
 		if (fd < 0)
 			break;
 		close(fd);
-		r->ncre[c->id] = i + 1;
+		__atomic_store_n(&r->ncre[c->id], i + 1, __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&r->done[c->id], true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
