@@ -30,6 +30,25 @@
 
 #define FP_MAX_NAMES	256
 
+/*
+ * FP_TIMEOUT_SCALE=N in the environment multiplies the timeout of every
+ * kselftest case (kselftest's 30 s, or the case's TEST_F_TIMEOUT) by N, 1 to
+ * 100. scripts/check.sh sets it on the debug lane: its KASAN and lockdep
+ * kernel under TCG runs the same work several times slower. The harness arms
+ * the timeout with alarm(); this header comes before kselftest_harness.h in
+ * every test, so the harness calls fp_scaled_alarm() instead.
+ */
+static inline unsigned int fp_scaled_alarm(unsigned int secs)
+{
+	const char *s = getenv("FP_TIMEOUT_SCALE");
+	unsigned long n = s ? strtoul(s, NULL, 10) : 1;
+
+	if (n < 1 || n > 100)
+		n = 1;
+	return alarm(secs * n);
+}
+#define alarm(secs) fp_scaled_alarm(secs)
+
 /* A filesystem-wide notification group reporting directory fid + name. */
 static inline int fp_fid_group(const char *fs_path, __u64 mask)
 {

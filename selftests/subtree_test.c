@@ -1683,9 +1683,18 @@ TEST_F_TIMEOUT(subtree, random_trace, 150)
 	finish(_metadata, c);
 }
 
+/* Directories on each side of the boundary in tiny_cache: @n, or FP_TINY_CACHE_DIRS. */
+static int tiny_cache_dirs(int n)
+{
+	const char *s = getenv("FP_TINY_CACHE_DIRS");
+
+	return s && atoi(s) > 0 ? atoi(s) : n;
+}
+
 /*
  * d) A tiny cache: 10000 directories before the attach on tmpfs, 4000 on
- * ext4 (slower to fill; it drops its caches every 1000 operations instead),
+ * ext4 (slower to fill; it drops its caches every 1000 operations instead;
+ * FP_TINY_CACHE_DIRS=N makes it N on each side of the boundary on both),
  * half in the root (with an exclude root inside it), half outside; the cache
  * capped at 64 directories. A new file in every directory in random order,
  * and every 50 operations a directory moved across the boundary. The answers
@@ -1696,7 +1705,7 @@ TEST_F_TIMEOUT(subtree, tiny_cache, 150)
 {
 	struct ctx *c = &self->c;
 	int top = c->fs[0].root, in, out, ex, *dirs = NULL, n = 0, i, j, d, t, tries;
-	int half = c->ext4 ? 2000 : 5000;
+	int half = tiny_cache_dirs(c->ext4 ? 2000 : 5000);
 	struct fanotify_fastpath_info info;
 	struct stat st;
 
