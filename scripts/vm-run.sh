@@ -319,7 +319,9 @@ parse() {
 		if (rec == "") return
 		first = rec; sub(/\n.*/, "", first)
 		# An unsymbolized module-space frame: an unloaded module or a freed init section of ours.
-		if ((ours != "" && rec ~ ours) || rec ~ /\n *(\[<[0-9a-f]+>\] )?0xffffffffc[0-9a-f]+(\n|$)/)
+		# Module space is 0xffffffffa0000000 to 0xffffffffff000000 (from 0xffffffffc0000000
+		# with KASLR, as on the Debian kernels; the debug kernel has no KASLR).
+		if ((ours != "" && rec ~ ours) || rec ~ /\n *(\[<[0-9a-f]+>\] )?0xffffffff([a-e]|f[0-e])[0-9a-f]+(\n|$)/)
 			print "LEAK " leakwhen ": " first
 		else
 			print "KLEAK " leakwhen ": " first
