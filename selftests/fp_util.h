@@ -47,6 +47,7 @@ static inline unsigned int fp_scaled_alarm(unsigned int secs)
 		n = 1;
 	return alarm(secs * n);
 }
+
 #define alarm(secs) fp_scaled_alarm(secs)
 
 /* A filesystem-wide notification group reporting directory fid + name. */
