@@ -72,15 +72,14 @@
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 
+#include "bench.h"
 #include "fp_lib.h"		/* tools/lib */
 
 #define TOP		"/tmp/fpab"
 #define CG		"/sys/fs/cgroup/fpab"
 #define MAX_CFG		32
-#define MAX_RUNS	25
 #define MAX_GROUPS	4
 #define MAX_FILES	64
 #define WARMUP_OPS	1000
@@ -116,11 +115,11 @@ struct cfg {
 	int fan[MAX_GROUPS];
 	int fd[MAX_FILES];
 	struct reader reader;
-	double ns[MAX_RUNS];
-	double hits[MAX_RUNS];	/* per operation */
-	double walks[MAX_RUNS];
-	double read[MAX_RUNS];	/* events read per operation */
-	double off[MAX_RUNS];	/* ns per operation the process was not running */
+	double ns[BENCH_MAX_RUNS];
+	double hits[BENCH_MAX_RUNS];	/* per operation */
+	double walks[BENCH_MAX_RUNS];
+	double read[BENCH_MAX_RUNS];	/* events read per operation */
+	double off[BENCH_MAX_RUNS];	/* ns per operation the process was not running */
 	__u64 entries;
 };
 
@@ -131,70 +130,6 @@ static const char *clock_desc = "ns: guest time (not instruction counting)";
 static struct cfg cfgs[MAX_CFG];
 static int ncfg;
 static int dev = -1;
-
-static double clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static double now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static long env_long(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, NULL, 0);
-	return n < min ? min : n > max ? max : n;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
-/* mkdir -p of @path (absolute). */
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
-}
-
-static int mount_tmpfs(const char *dir)
-{
-	int ret = mkdirs(dir);
-
-	if (ret)
-		return ret;
-	/* No inode limit: the largest trees have 200,000 inodes. */
-	return mount("tmpfs", dir, "tmpfs", 0, "nr_inodes=0,mode=0755") ? -errno : 0;
-}
 
 /* An empty file @dir/f; with @event, one FAN_MODIFY event on it (ftruncate). */
 static int touch(const char *dir, bool event)
@@ -296,7 +231,7 @@ static int cfg_setup(struct cfg *c)
 	int ret, g, i, k;
 	long n;
 
-	ret = mount_tmpfs(c->mnt);
+	ret = bench_mount_tmpfs(c->mnt);
 	if (ret)
 		return ret;
 	snprintf(root, sizeof(root), "%s/R", c->mnt);
@@ -310,7 +245,7 @@ static int cfg_setup(struct cfg *c)
 			else
 				len += snprintf(path + len, sizeof(path) - len, "/d%d", k);
 		}
-		ret = mkdirs(path);
+		ret = bench_mkdirs(path);
 		if (ret)
 			return ret;
 		snprintf(path + len, sizeof(path) - len, "/f");
@@ -319,14 +254,14 @@ static int cfg_setup(struct cfg *c)
 			return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/x", root);
-	ret = mkdirs(path);
+	ret = bench_mkdirs(path);
 	if (ret)
 		return ret;
 	snprintf(args, sizeof(args), "root=%s exclude=%s/x%s", root, root, c->extra);
 	if (c->variant != VAR_NORMAL) {
 		/* A second tmpfs, MNT/other: R there, or the foreign group's mark. */
 		snprintf(other, sizeof(other), "%s/other", c->mnt);
-		ret = mount_tmpfs(other);
+		ret = bench_mount_tmpfs(other);
 		if (ret)
 			return ret;
 		if (c->variant == VAR_ROOTS_ELSEWHERE)
@@ -405,16 +340,16 @@ static int run_once(struct cfg *c, long ops, int run)
 	cfg_query(c, &h0, &w0, &entries);
 	if (c->inside)
 		r0 = __atomic_load_n(&c->reader.events, __ATOMIC_RELAXED);
-	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	t0 = now_ns();
+	c0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_now_ns();
 	for (i = 0; i < ops; i++)
 		if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
 			return -errno;
 	/* Delivered: the run ends when the reader has emptied the queue (no idle time). */
 	while (c->inside && !ioctl(c->fan[0], FIONREAD, &queued) && queued > 0)
 		sched_yield();
-	t1 = now_ns();
-	c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t1 = bench_now_ns();
+	c1 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	cfg_query(c, &h1, &w1, &c->entries);
 	c->ns[run] = (t1 - t0) / ops;
 	c->off[run] = ((t1 - t0) - (c1 - c0)) / ops;
@@ -435,39 +370,34 @@ static int run_once(struct cfg *c, long ops, int run)
  */
 static double wait_quiet(struct cfg *c)
 {
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int quiet = 0;
 
-	while (quiet < 3 && now_ns() - t0 < 60e9) {
+	while (quiet < 3 && bench_now_ns() - t0 < 60e9) {
 		if (run_once(c, 20000, 0))
 			break;
 		quiet = c->off[0] < c->ns[0] * 0.005 ? quiet + 1 : 0;
 	}
-	return (now_ns() - t0) / 1e9;
+	return (bench_now_ns() - t0) / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The ratios to "none" and to the floor with more digits, for comparing boots. */
+static void print_ratio_lines(int runs, int none)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double base = bench_stat(cfgs[none].ns, runs, 0);
+	int i;
 
-	return x < y ? -1 : x > y;
-}
+	for (i = 0; i < ncfg; i++) {
+		double med = bench_stat(cfgs[i].ns, runs, 0);
+		double fl = cfgs[i].floor >= 0 ? bench_stat(cfgs[cfgs[i].floor].ns, runs, 0) : 0;
 
-/* The median (@pick 0), minimum (-1) or maximum (1) of @n values. */
-static double stat_of(const double *vals, int n, int pick)
-{
-	double v[MAX_RUNS];
-
-	memcpy(v, vals, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	if (pick)
-		return pick < 0 ? v[0] : v[n - 1];
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		printf("# RATIO anc-%s %.5f %.5f\n", cfgs[i].row, med / base, fl ? med / fl : 0);
+	}
 }
 
 static void print_runs_table(int runs, int none)
 {
-	double base = stat_of(cfgs[none].ns, runs, 0);
+	double base = bench_stat(cfgs[none].ns, runs, 0);
 	int i;
 
 	printf("# | row | configuration | ns/op median | min | spread | ns vs none | ");
@@ -476,9 +406,9 @@ static void print_runs_table(int runs, int none)
 	printf(" ---: |\n");
 	for (i = 0; i < ncfg; i++) {
 		struct cfg *c = &cfgs[i];
-		double med = stat_of(c->ns, runs, 0), lo = stat_of(c->ns, runs, -1);
-		double spread = (stat_of(c->ns, runs, 1) - lo) / med * 100;
-		double off[MAX_RUNS];
+		double med = bench_stat(c->ns, runs, 0), lo = bench_stat(c->ns, runs, -1);
+		double spread = (bench_stat(c->ns, runs, 1) - lo) / med * 100;
+		double off[BENCH_MAX_RUNS];
 		int run;
 
 		for (run = 0; run < runs; run++)
@@ -486,21 +416,21 @@ static void print_runs_table(int runs, int none)
 
 		printf("# | %s | %s", c->row, c->name);
 		if (c->inside)
-			printf(" (events read/op %.2f)", stat_of(c->read, runs, 0));
+			printf(" (events read/op %.2f)", bench_stat(c->read, runs, 0));
 		printf(" | %.0f | %.0f | %.2f%% | %+.0f |", med, lo, spread, med - base);
 		if (c->floor >= 0 && c->floor != i) {
-			double fl = stat_of(cfgs[c->floor].ns, runs, 0);
+			double fl = bench_stat(cfgs[c->floor].ns, runs, 0);
 
 			printf(" %.3f | %+.0f |", med / fl, med - fl);
 		} else {
 			printf(" %s | - |", c->floor == i ? "1.000" : "-");
 		}
 		if (c->handler && strcmp(c->handler, "fptest"))
-			printf(" %.3f | %.3f | %llu |", stat_of(c->hits, runs, 0),
-			       stat_of(c->walks, runs, 0), (unsigned long long)c->entries);
+			printf(" %.3f | %.3f | %llu |", bench_stat(c->hits, runs, 0),
+			       bench_stat(c->walks, runs, 0), (unsigned long long)c->entries);
 		else
 			printf(" - | - | - |");
-		printf(" %.2f%% |\n", stat_of(off, runs, 1));
+		printf(" %.2f%% |\n", bench_stat(off, runs, 1));
 	}
 }
 
@@ -574,14 +504,14 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 	}
 
 	for (i = 0; i < ncfg && !ret; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		ret = cfg_setup(&cfgs[i]);
 		if (ret)
 			printf("# setup of %s (%s) failed: %s\n", cfgs[i].row, cfgs[i].name,
 			       strerror(-ret));
 		else
-			printf("# set up %s in %.1f guest s\n", cfgs[i].row, (now_ns() - t0) / 1e9);
+			printf("# set up %s in %.1f guest s\n", cfgs[i].row, (bench_now_ns() - t0) / 1e9);
 		fflush(stdout);
 	}
 	if (!ret)
@@ -610,6 +540,7 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 		printf("%d runs per configuration, interleaved; %s.\n#\n", runs, clock_desc);
 		print_runs_table(runs, none);
 		printf("# ANC-TABLE-END\n");
+		print_ratio_lines(runs, none);
 	}
 	for (i = 0; i < ncfg; i++)
 		cfg_teardown(&cfgs[i]);
@@ -641,7 +572,7 @@ static long long sunreclaim(void)
 	long long kb = -1;
 	FILE *f;
 
-	write_file("/proc/sys/vm/stat_refresh", "1");
+	bench_write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/meminfo", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "SUnreclaim:", 11))
@@ -691,7 +622,7 @@ static int make_tree(const char *top, long n)
 		return -ENOMEM;
 	tree_n = n;
 	snprintf(tree_paths[0], sizeof(tree_paths[0]), "%s", top);
-	ret = mkdirs(top);
+	ret = bench_mkdirs(top);
 	for (i = 0; i < n && !ret; i++) {
 		if (i) {
 			const char *parent = tree_paths[(i - 1) / FANOUT];
@@ -732,10 +663,10 @@ static double tree_pass(int fan, int *err)
 
 	while (i < tree_n && !ret) {
 		end = i + 1024 < tree_n ? i + 1024 : tree_n;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (; i < end && !ret; i++)
 			ret = touch(tree_paths[i], true);
-		total += now_ns() - t0;
+		total += bench_now_ns() - t0;
 		drain(fan);
 	}
 	*err = ret;
@@ -782,7 +713,7 @@ static int bench_tree(long n, struct tree_result *r)
 	r->dirs = n;
 	snprintf(mnt, sizeof(mnt), TOP "/tree%ld", n);
 	snprintf(top, sizeof(top), "%s/t", mnt);
-	ret = mount_tmpfs(mnt) ?: make_tree(top, n);
+	ret = bench_mount_tmpfs(mnt) ?: make_tree(top, n);
 	if (ret)
 		return ret;
 
@@ -792,9 +723,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return fan;
 	snprintf(args, sizeof(args), "root=%s", top);
 	mem_now(&m0);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = fp_attach(dev, fan, "subtree", args);
-	r->attach_default_ns = now_ns() - t0;
+	r->attach_default_ns = bench_now_ns() - t0;
 	mem_now(&ma);
 	mem_delta(&r->attach_default, &m0, &ma);
 	close(fan);
@@ -805,9 +736,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return fan;
 	mem_now(&m0);
 	snprintf(args, sizeof(args), "root=%s cache=%ld", top, n);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = fp_attach(dev, fan, "subtree", args);
-	r->attach_ns = now_ns() - t0;
+	r->attach_ns = bench_now_ns() - t0;
 	mem_now(&ma);
 	if (!ret)
 		r->fill_ns = tree_pass(fan, &ret);
@@ -831,9 +762,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return -errno;
 	inotify_watches = 0;
 	mem_now(&m1);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = nftw(top, add_watch, 64, FTW_PHYS);
-	r->walk_ns = now_ns() - t0;
+	r->walk_ns = bench_now_ns() - t0;
 	if (ret == -1)
 		ret = -errno;
 	r->watches = inotify_watches;
@@ -902,7 +833,7 @@ static int bench_trees(long max_dirs)
 	int i, n = 0, ret = 0;
 
 	for (i = 0; i < 3 && sizes[i] <= max_dirs && !ret; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		ret = bench_tree(sizes[i], &r[i]);
 		if (ret) {
@@ -914,7 +845,7 @@ static int bench_trees(long max_dirs)
 		       r[i].attach_ns, r[i].attach_default_ns, (unsigned long long)r[i].entries);
 		printf("fill %.0f ns/dir, ", r[i].fill_ns);
 		printf("hit %.0f ns/dir, inotify %.0f ns (%.1f guest s in all)\n", r[i].hit_ns,
-		       r[i].walk_ns, (now_ns() - t0) / 1e9);
+		       r[i].walk_ns, (bench_now_ns() - t0) / 1e9);
 		fflush(stdout);
 	}
 	if (n) {
@@ -931,26 +862,10 @@ static int bench_trees(long max_dirs)
 
 static void print_env(long ops, int runs, bool icount)
 {
-	char line[256], model[256] = "unknown";
-	struct utsname u;
-	FILE *f;
-
-	uname(&u);
-	f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-			model[strcspn(model, "\n")] = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	printf("# kernel %s, %ld CPUs (%s)\n", u.release, sysconf(_SC_NPROCESSORS_ONLN), model);
+	bench_print_env(icount);
 	printf("# %ld ops per run, %d runs per configuration\n", ops, runs);
 	if (icount)
 		clock_desc = ICOUNT_DESC;
-	printf("# %s\n", clock_desc);
 }
 
 /* The memory cgroup whose statistics e) reads; the process moves into it. */
@@ -958,23 +873,23 @@ static int enter_cgroup(void)
 {
 	int ret;
 
-	ret = write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	ret = bench_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	if (ret)
 		return ret;
 	if (mkdir(CG, 0755) && errno != EEXIST)
 		return -errno;
-	return write_file(CG "/cgroup.procs", "0");
+	return bench_write_file(CG "/cgroup.procs", "0");
 }
 
 int main(void)
 {
-	long ops = env_long("FP_ANC_OPS", 20000, 100, 10000000);
-	int runs = env_long("FP_ANC_RUNS", 5, 1, MAX_RUNS);
-	long max_dirs = env_long("FP_ANC_MAX_DIRS", 100000, 1000, 100000);
-	bool icount = env_long("FP_ANC_ICOUNT", 0, 0, 1);
+	long ops = bench_env_long("FP_ANC_OPS", 20000, 100, 10000000);
+	int runs = bench_env_long("FP_ANC_RUNS", 5, 1, BENCH_MAX_RUNS);
+	long max_dirs = bench_env_long("FP_ANC_MAX_DIRS", 100000, 1000, 100000);
+	bool icount = bench_env_long("FP_ANC_ICOUNT", 0, 0, 1);
 	const char *sections = getenv("FP_ANC_SECTIONS");
 	struct rlimit rl = { 4096, 4096 };
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int ret;
 
 	if (!sections || !*sections)
@@ -982,7 +897,7 @@ int main(void)
 	printf("TAP version 13\n1..1\n");
 	print_env(ops, runs, icount);
 	setrlimit(RLIMIT_NOFILE, &rl);
-	write_file("/proc/sys/fs/inotify/max_user_watches", "1048576");
+	bench_write_file("/proc/sys/fs/inotify/max_user_watches", "1048576");
 	ret = enter_cgroup();
 	if (ret)
 		printf("# memory cgroup %s: %s (memcg columns will be wrong)\n", CG,
@@ -999,7 +914,7 @@ int main(void)
 		ret = bench_runs(sections, ops, runs, max_dirs);
 	if (!ret && strchr(sections, 'e'))
 		ret = bench_trees(max_dirs);
-	printf("# guest time of the whole benchmark: %.1f s\n", (now_ns() - t0) / 1e9);
+	printf("# guest time of the whole benchmark: %.1f s\n", (bench_now_ns() - t0) / 1e9);
 out:
 	if (dev >= 0)
 		close(dev);
