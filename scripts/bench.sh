@@ -77,7 +77,9 @@ for k in $kernels; do
 	kver=$(FP_KERNEL=$k "$FP_TOP/scripts/setup-buildroot.sh")
 	FP_KERNEL=$k FP_KVER=$kver "$FP_TOP/scripts/build.sh"
 	out=$FP_BUILD/bench
-	[ -x "$out/fp_bench" ] && [ -x "$out/fp_anc_bench" ] || fp_die "the benchmarks were not built"
+	if [ ! -x "$out/fp_bench" ] || [ ! -x "$out/fp_anc_bench" ]; then
+		fp_die "the benchmarks were not built"
+	fi
 	dir=$out/$kver
 	mkdir -p "$dir"
 	progs=("$out/fp_bench")
