@@ -20,7 +20,9 @@
 # environment: as scripts/vm-run.sh. FP_VM_ICOUNT defaults to 1: the guest counts
 # instructions (guest ns = instructions), so the numbers repeat across boots and do not depend
 # on the host's load; FP_VM_ICOUNT=0 measures TCG wall time. One guest CPU (FP_VM_SMP=1): the
-# watcher and the workload share it, so a run's time is their whole cost.
+# watcher and the workload share it, so a run's time is their whole cost. FP_VM_HARDEN
+# defaults to 0: the tests' slub_debug and KFENCE would make every allocation slower (they
+# made delivered events 2.2 and cache misses 11 times as expensive).
 set -euo pipefail
 FP_KERNEL_SET_BY_USER=0
 [ -n "${FP_KERNEL:-}" ] && FP_KERNEL_SET_BY_USER=1
@@ -91,15 +93,15 @@ for k in $kernels; do
 		fp_log "kernel $kver, boot $b of $boots: ${progs[*]##*/} ($ops ops, $runs runs, $inside% inside, icount $icount)"
 		# The guest's init passes KEY=VALUE kernel arguments on to the programs it runs; its
 		# timeout counts guest seconds (instructions under icount).
-		FP_KERNEL=$k FP_KVER=$kver FP_VM_ICOUNT=$icount FP_VM_SMP=${FP_VM_SMP:-1} \
-			FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} "$FP_TOP/scripts/vm-run.sh" \
+		FP_KERNEL=$k FP_KVER=$kver FP_VM_ICOUNT=$icount FP_VM_HARDEN=${FP_VM_HARDEN:-0} \
+			FP_VM_SMP=${FP_VM_SMP:-1} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} "$FP_TOP/scripts/vm-run.sh" \
 			--no-default-tests --timeout 3000 --append "FP_BENCH_OPS=$ops FP_BENCH_RUNS=$runs \
 FP_BENCH_INSIDE=$inside FP_BENCH_ICOUNT=$icount FP_ANC_RUNS=$runs FP_ANC_SECTIONS=abcd \
 FP_ANC_ICOUNT=$icount FP_BENCH_ROWS=${rows/#all/}" "${progs[@]}" | tee "$log" || rc=1
 	done
 	{
 		echo "Kernel $kver, $(date -u +%Y-%m-%d), $boots boot(s); from the guest:"
-		grep -E '^# (kernel |ns: |[0-9]+ ops per run)' "${logs[0]}" | sort -u | sed 's/^# /  /'
+		grep -E '^# (kernel |ns: |boot options|[0-9]+ ops per run)' "${logs[0]}" | sort -u | sed 's/^# /  /'
 		echo "Host: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 		echo
 		sed -n '/BENCH-TABLE-BEGIN/,/BENCH-TABLE-END/p' "${logs[0]}" | grep -v 'BENCH-TABLE-' |

@@ -121,6 +121,19 @@ void bench_print_env(bool icount)
 	if (f)
 		fclose(f);
 	printf("# kernel %s, %ld CPUs (%s)\n", u.release, sysconf(_SC_NPROCESSORS_ONLN), model);
+	f = fopen("/proc/cmdline", "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		char *w, *save = NULL;
+
+		/* What changes the cost of allocations: the tests' slab debugging, KFENCE. */
+		printf("# boot options:");
+		for (w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+			if (!strncmp(w, "slub_debug", 10) || !strncmp(w, "kfence", 6))
+				printf(" %s", w);
+		printf(" (slab debugging and KFENCE: none unless listed)\n");
+	}
+	if (f)
+		fclose(f);
 	if (icount)
 		printf("# ns: CLOCK_MONOTONIC of a guest under QEMU -icount shift=0: guest ns = instructions\n");
 	else
