@@ -51,25 +51,27 @@ icount=${FP_VM_ICOUNT:-1}
 kernels="default backports"
 [ "$FP_KERNEL_SET_BY_USER" = 1 ] && kernels=$FP_KERNEL
 
-# compare_boots LOG...: for each "# RATIO id a b" line, the largest relative difference of a
-# and of b between the logs.
+# compare_boots LOG...: for each ratio of the "# RATIO ID MED-NONE MED-FLOOR MIN-NONE MIN-FLOOR"
+# lines, the smallest and largest value over the logs and their relative difference, and the
+# largest difference of the medians' ratios and of the minima's.
 compare_boots() {
 	awk '$2 == "RATIO" {
-		for (i = 4; i <= 5; i++) {
-			k = $3 " " (i == 4 ? "vs-none" : "vs-floor")
+		for (i = 4; i <= 7; i++) {
 			if ($i == 0) continue
+			k = $3 " " (i % 2 ? "vs-floor" : "vs-none") (i < 6 ? "" : ", minima")
 			if (!(k in lo) || $i < lo[k]) lo[k] = $i
 			if (!(k in hi) || $i > hi[k]) hi[k] = $i
 		}
 	}
 	END {
-		worst = 0
 		for (k in lo) {
 			d = (hi[k] - lo[k]) / lo[k] * 100
-			if (d > worst) { worst = d; wk = k }
-			printf "  %-24s %.5f .. %.5f  %.3f%%\n", k, lo[k], hi[k], d
+			m = k ~ /minima/
+			if (d > worst[m]) { worst[m] = d; wk[m] = k }
+			printf "  %-32s %.5f .. %.5f  %.3f%%\n", k, lo[k], hi[k], d
 		}
-		printf "largest disagreement between boots: %.3f%% (%s)\n", worst, wk
+		printf "largest disagreement between boots, ratios of the medians: %.3f%% (%s)\n", worst[0], wk[0]
+		printf "largest disagreement between boots, ratios of the minima: %.3f%% (%s)\n", worst[1], wk[1]
 	}' "$@" | sort
 }
 

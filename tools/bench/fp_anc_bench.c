@@ -384,14 +384,20 @@ static double wait_quiet(struct cfg *c)
 /* The ratios to "none" and to the floor with more digits, for comparing boots. */
 static void print_ratio_lines(int runs, int none)
 {
-	double base = bench_stat(cfgs[none].ns, runs, 0);
-	int i;
+	int i, pick;
 
+	/* row, then to none and to the floor: of the medians (pick 0), of the minima (-1) */
 	for (i = 0; i < ncfg; i++) {
-		double med = bench_stat(cfgs[i].ns, runs, 0);
-		double fl = cfgs[i].floor >= 0 ? bench_stat(cfgs[cfgs[i].floor].ns, runs, 0) : 0;
+		printf("# RATIO anc-%s", cfgs[i].row);
+		for (pick = 0; pick >= -1; pick--) {
+			double v = bench_stat(cfgs[i].ns, runs, pick);
+			double base = bench_stat(cfgs[none].ns, runs, pick);
+			double fl = cfgs[i].floor >= 0 ?
+				    bench_stat(cfgs[cfgs[i].floor].ns, runs, pick) : 0;
 
-		printf("# RATIO anc-%s %.5f %.5f\n", cfgs[i].row, med / base, fl ? med / fl : 0);
+			printf(" %.5f %.5f", v / base, fl ? v / fl : 0);
+		}
+		printf("\n");
 	}
 }
 
