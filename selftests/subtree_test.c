@@ -751,7 +751,8 @@ static void got_event(struct ctx *c, const struct fanotify_event_metadata *ev)
 	while ((fid = fp_next_fid(ev, &off))) {
 		fid_key(c, fid, one, sizeof(one));
 		if (len < sizeof(key))
-			len += snprintf(key + len, sizeof(key) - len, "%s%s", n++ ? " -> " : "", one);
+			len += snprintf(key + len, sizeof(key) - len, "%s%s",
+					n++ ? " -> " : "", one);
 	}
 	if (!n)
 		snprintf(key, sizeof(key), "(no fid record)");

@@ -127,15 +127,18 @@ void bench_print_env(bool icount)
 
 		/* What changes the cost of allocations: the tests' slab debugging, KFENCE. */
 		printf("# boot options:");
-		for (w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+		line[strcspn(line, "\n")] = 0;
+		for (w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save))
 			if (!strncmp(w, "slub_debug", 10) || !strncmp(w, "kfence", 6))
 				printf(" %s", w);
-		printf(" (slab debugging and KFENCE: none unless listed)\n");
+		printf(" (slab debugging and KFENCE: none unless listed)");
+		printf("\n");
 	}
 	if (f)
 		fclose(f);
 	if (icount)
-		printf("# ns: CLOCK_MONOTONIC of a guest under QEMU -icount shift=0: guest ns = instructions\n");
+		printf("# ns: CLOCK_MONOTONIC of a guest under QEMU -icount shift=0: %s\n",
+		       "guest ns = instructions");
 	else
 		printf("# ns: guest time (not instruction counting)\n");
 }

@@ -517,7 +517,8 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 			printf("# setup of %s (%s) failed: %s\n", cfgs[i].row, cfgs[i].name,
 			       strerror(-ret));
 		else
-			printf("# set up %s in %.1f guest s\n", cfgs[i].row, (bench_now_ns() - t0) / 1e9);
+			printf("# set up %s in %.1f guest s\n", cfgs[i].row,
+			       (bench_now_ns() - t0) / 1e9);
 		fflush(stdout);
 	}
 	if (!ret)

@@ -114,7 +114,8 @@ struct cfg {
 static struct cfg cfgs[] = {
 	ROW("none", "none (no watcher)", K_NONE, R_NONE),
 	ROW("fsfloor", "fsnotify floor: filesystem mark, ignore mask = mask", K_IGNORE, R_NONE),
-	ROW("floor", "our floor: hook + handler dropping everything (fptest ret=1)", K_FLOOR, R_NONE),
+	ROW("floor", "our floor: hook + handler dropping everything (fptest ret=1)",
+	    K_FLOOR, R_NONE),
 	ROW("c", "subtree C, reader resolves paths", K_C, R_RESOLVE),
 	ROW("c-drain", "subtree C, reader only drains", K_C, R_DRAIN),
 	ROW("bpf", "subtree BPF, reader resolves paths", K_BPF, R_RESOLVE),
@@ -128,7 +129,8 @@ static struct cfg cfgs[] = {
 	ROW("perm-bpf", "the same + subtree BPF, PERM_SKIP_ALLOWS", K_PERM_BPF, R_RESPOND),
 };
 
-#define NR_CFG		((int)(sizeof(cfgs) / sizeof(cfgs[0])))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NR_CFG		((int)ARRAY_SIZE(cfgs))
 #define FIRST_PERM	10
 
 static inline bool is_perm(const struct cfg *c)
@@ -190,7 +192,7 @@ static union {
 	struct fanotify_event_metadata md;
 	struct inotify_event in;
 	char b[65536];
-} rbuf __attribute__((aligned(8)));
+} rbuf;	/* aligned for the 64-bit member of the metadata */
 
 /* Returns true at the marker's event. */
 static bool fan_event(struct watcher *w, struct fanotify_event_metadata *ev)
@@ -493,18 +495,31 @@ static void select_rows(const char *rows)
 		if (!cfgs[i].skip)
 			*(is_perm(&cfgs[i]) ? &perm : &notif) = true;
 	}
-	cfgs[0].skip = cfgs[2].skip = !notif;
-	cfgs[FIRST_PERM].skip = cfgs[FIRST_PERM + 1].skip = !perm;
+	cfgs[0].skip = !notif;
+	cfgs[2].skip = !notif;
+	cfgs[FIRST_PERM].skip = !perm;
+	cfgs[FIRST_PERM + 1].skip = !perm;
 }
 
-#define MED(c, f)	bench_stat((c)->f, runs, 0)
-#define MIN(c, f)	bench_stat((c)->f, runs, -1)
+static int nr_runs;
+
+/* The median and the minimum of a configuration's values over the runs. */
+static double med(const double *v)
+{
+	return bench_stat(v, nr_runs, 0);
+}
+
+static double lo(const double *v)
+{
+	return bench_stat(v, nr_runs, -1);
+}
 
 static void print_tables(int runs, long ops)
 {
 	const struct cfg *none = &cfgs[0], *floor = &cfgs[2], *pnone = &cfgs[FIRST_PERM];
 	const struct cfg *c;
 
+	nr_runs = runs;
 	printf("# BENCH-TABLE-BEGIN\n");
 	if (none->skip)
 		goto perm;
@@ -518,15 +533,15 @@ static void print_tables(int runs, long ops)
 		if (c->skip)
 			continue;
 		printf("# | %s | %.0f | %.3f | %.3f | %+.0f | %+.0f | %.2f%% | %.0f |", c->name,
-		       1e9 / MED(c, ns), MED(none, ns) / MED(c, ns), MED(floor, ns) / MED(c, ns),
-		       (MED(c, ns) - MED(none, ns)) / EVENTS_PER_OP,
-		       (MED(c, ns) - MED(floor, ns)) / EVENTS_PER_OP, bench_spread(c->ns, runs),
-		       MED(c, work_cpu));
+		       1e9 / med(c->ns), med(none->ns) / med(c->ns), med(floor->ns) / med(c->ns),
+		       (med(c->ns) - med(none->ns)) / EVENTS_PER_OP,
+		       (med(c->ns) - med(floor->ns)) / EVENTS_PER_OP, bench_spread(c->ns, runs),
+		       med(c->work_cpu));
 		if (c->mode == R_NONE)
 			printf(" - | - | - |\n");
 		else
-			printf(" %.0f | %.0f | %.0f |\n", MED(c, reader_cpu), MED(c, read),
-			       MED(c, kept));
+			printf(" %.0f | %.0f | %.0f |\n", med(c->reader_cpu), med(c->read),
+			       med(c->kept));
 	}
 perm:
 	if (pnone->skip)
@@ -538,13 +553,13 @@ perm:
 	for (c = pnone; c < cfgs + NR_CFG; c++) {
 		if (c->skip)
 			continue;
-		printf("# | %s | %.0f | %.3f | %.2f%% | %.0f |", c->name, 1e9 / MED(c, ns),
-		       MED(pnone, ns) / MED(c, ns), bench_spread(c->ns, runs), MED(c, work_cpu));
+		printf("# | %s | %.0f | %.3f | %.2f%% | %.0f |", c->name, 1e9 / med(c->ns),
+		       med(pnone->ns) / med(c->ns), bench_spread(c->ns, runs), med(c->work_cpu));
 		if (c->mode == R_NONE)
 			printf(" - | - | - |\n");
 		else
-			printf(" %.0f | %.0f | %.0f |\n", MED(c, reader_cpu), MED(c, kept),
-			       MED(&cfgs[FIRST_PERM + 1], kept) - MED(c, kept));
+			printf(" %.0f | %.0f | %.0f |\n", med(c->reader_cpu), med(c->kept),
+			       med(cfgs[FIRST_PERM + 1].kept) - med(c->kept));
 	}
 end:
 	printf("# BENCH-TABLE-END\n");
@@ -554,9 +569,9 @@ end:
 
 		if (c->skip)
 			continue;
-		printf("# RATIO %s %.5f %.5f %.5f %.5f\n", c->id, MED(base, ns) / MED(c, ns),
-		       is_perm(c) ? 0 : MED(floor, ns) / MED(c, ns),
-		       MIN(base, ns) / MIN(c, ns), is_perm(c) ? 0 : MIN(floor, ns) / MIN(c, ns));
+		printf("# RATIO %s %.5f %.5f %.5f %.5f\n", c->id, med(base->ns) / med(c->ns),
+		       is_perm(c) ? 0 : med(floor->ns) / med(c->ns),
+		       lo(base->ns) / lo(c->ns), is_perm(c) ? 0 : lo(floor->ns) / lo(c->ns));
 	}
 }
 
