@@ -21,8 +21,10 @@
  * D + 1 directories. Rows (configurations):
  *   a) no group; the floor (the same group with "fptest ret=1", which drops
  *      every event without looking at it); a hit at depth 1, 8, 32, 64; a
- *      file inside R (R/in/d1/.../d8) whose events are delivered and read by
- *      a reader thread (the run ends when the queue is empty); two parts of
+ *      file inside R (R/in/d1/.../d8) whose events are delivered, each read
+ *      back by the writer before its next write (a reader thread made this row
+ *      bimodal across boots: its scheduling decides how many events merge,
+ *      5% between two boots of 6.12); two parts of
  *      a hit: the subtree handler with its roots on another tmpfs (the call
  *      without a lookup), and the floor plus the filesystem mark that
  *      another group's cache puts on this tmpfs (fsnotify visits it);
@@ -65,7 +67,6 @@
 #define _GNU_SOURCE
 #include <ftw.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/fanotify.h>
@@ -87,9 +88,7 @@
 
 struct reader {
 	int fan;
-	pthread_t thread;
 	long events;
-	int error;
 };
 
 /* Diagnostic configurations: parts of the cost of a hit. */
@@ -202,26 +201,26 @@ static struct cfg *add_cfg(const char *row, const char *name, const char *handle
 	return c;
 }
 
-static void *reader_fn(void *p)
+/* Read back the event of one write inside R (queued: the read does not block). */
+static int read_back(struct reader *r)
 {
-	struct reader *r = p;
-	static char buf[65536];
-	ssize_t len;
+	static char buf[4096];
+	struct fanotify_event_metadata *ev = (void *)buf;
+	ssize_t len = read(r->fan, buf, sizeof(buf));
 
-	for (;;) {
-		struct fanotify_event_metadata *ev = (void *)buf;
+	if (len < 0)
+		return -errno;
+	for (; FAN_EVENT_OK(ev, len); ev = FAN_EVENT_NEXT(ev, len))
+		r->events++;
+	return 0;
+}
 
-		len = read(r->fan, buf, sizeof(buf));
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			r->error = errno;
-			break;
-		}
-		for (; FAN_EVENT_OK(ev, len); ev = FAN_EVENT_NEXT(ev, len))
-			__atomic_add_fetch(&r->events, 1, __ATOMIC_RELAXED);
-	}
-	return NULL;
+/* The @i-th write of a run on @c; inside R, its event read back. */
+static int write_one(struct cfg *c, long i)
+{
+	if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
+		return -errno;
+	return c->inside ? read_back(&c->reader) : 0;
 }
 
 /* The directories and files of @c, its groups, a warm-up, the prefill. */
@@ -280,15 +279,13 @@ static int cfg_setup(struct cfg *c)
 		if (ret)
 			return ret;
 	}
-	if (c->inside) {
-		c->reader.fan = c->fan[0];
-		if (pthread_create(&c->reader.thread, NULL, reader_fn, &c->reader))
-			return -EAGAIN;
-	}
+	c->reader.fan = c->fan[0];
 	/* Warm-up: the written directories' answers are cached from here on. */
-	for (i = 0; i < WARMUP_OPS; i++)
-		if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
-			return -errno;
+	for (i = 0; i < WARMUP_OPS; i++) {
+		ret = write_one(c, i);
+		if (ret)
+			return ret;
+	}
 	/* Prefill: one event in each of prefill - 1 more directories R/x/pN. */
 	for (n = 1; n < c->prefill; n++) {
 		snprintf(path, sizeof(path), "%s/x/p%06ld", root, n);
@@ -308,10 +305,6 @@ static void cfg_teardown(struct cfg *c)
 	for (i = 0; i < c->nfiles; i++)
 		if (c->fd[i] > 0)
 			close(c->fd[i]);
-	if (c->inside && c->reader.fan >= 0) {
-		pthread_cancel(c->reader.thread);
-		pthread_join(c->reader.thread, NULL);
-	}
 	for (g = 0; g < c->ngroups; g++)
 		if (c->fan[g] > 0)
 			close(c->fan[g]);
@@ -327,9 +320,9 @@ static void cfg_teardown(struct cfg *c)
 static int run_once(struct cfg *c, long ops, int run)
 {
 	__u64 h0, w0, h1, w1, entries;
-	long i, r0 = 0;
+	long i, r0 = c->reader.events;
 	double t0, t1, c0, c1;
-	int queued;
+	int ret;
 
 	/*
 	 * Let what the previous run left behind (RCU callbacks freeing evicted
@@ -338,16 +331,13 @@ static int run_once(struct cfg *c, long ops, int run)
 	 */
 	usleep(50000);
 	cfg_query(c, &h0, &w0, &entries);
-	if (c->inside)
-		r0 = __atomic_load_n(&c->reader.events, __ATOMIC_RELAXED);
 	c0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = bench_now_ns();
-	for (i = 0; i < ops; i++)
-		if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
-			return -errno;
-	/* Delivered: the run ends when the reader has emptied the queue (no idle time). */
-	while (c->inside && !ioctl(c->fan[0], FIONREAD, &queued) && queued > 0)
-		sched_yield();
+	for (i = 0; i < ops; i++) {
+		ret = write_one(c, i);
+		if (ret)
+			return ret;
+	}
 	t1 = bench_now_ns();
 	c1 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	cfg_query(c, &h1, &w1, &c->entries);
@@ -355,9 +345,7 @@ static int run_once(struct cfg *c, long ops, int run)
 	c->off[run] = ((t1 - t0) - (c1 - c0)) / ops;
 	c->hits[run] = (double)(h1 - h0) / ops;
 	c->walks[run] = (double)(w1 - w0) / ops;
-	if (c->inside)
-		c->read[run] = (double)(__atomic_load_n(&c->reader.events, __ATOMIC_RELAXED) - r0) /
-			       ops;
+	c->read[run] = (double)(c->reader.events - r0) / ops;
 	return 0;
 }
 
@@ -462,7 +450,7 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 				 depths[i]);
 			add_cfg(row, name, "subtree", 1, depths[i], floor1);
 		}
-		c = add_cfg("a6", "subtree, delivered: inside R, depth 8, reader thread",
+		c = add_cfg("a6", "subtree, delivered: inside R, depth 8, each event read back",
 			    "subtree", 1, 8, floor1);
 		c->inside = true;
 		c = add_cfg("a7", "part of a hit: subtree with its roots on another tmpfs",
