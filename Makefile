@@ -12,7 +12,8 @@
 #   make harness-selftest  check that the VM runner reports planted failures
 #   make dkms-check      dkms add/build/install/remove + make install/uninstall in a throwaway
 #                        copy of the build root, and the DKMS-built modules in the VM
-#   make bench           build, then run the benchmark in the VM (scripts/bench.sh; ARGS="--ops N")
+#   make bench           build, then run the benchmarks on both kernels in the VM under QEMU
+#                        instruction counting (scripts/bench.sh; ARGS="--boots 2")
 #   make anc-bench       build, then run the ancestry-cache benchmark in the VM under QEMU
 #                        instruction counting (scripts/anc-bench.sh; ARGS="--runs N")
 #   make bench-watchers  inotifywait -r against fsnotifywait -S + the subtree handler in the VM

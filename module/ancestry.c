@@ -79,7 +79,7 @@
 #define FP_ANC_SWEEP		64	/* CLOCK steps per eviction at most */
 #define FP_ANC_DEPTH_MAX	0xffff
 #define FP_ANC_MIN_CAP		16
-#define FP_ANC_MAX_CAP		(1U << 22)	/* 4M directories: 16 MiB of buckets */
+#define FP_ANC_MAX_CAP		BIT(22)		/* 4M directories: 16 MiB of buckets */
 
 /* The watch group's mark mask: directory moves and deletions. */
 #define FP_ANC_MASK		(FS_RENAME | FS_DELETE_SELF)

@@ -24,7 +24,7 @@ static u64 fp_next_id = 1;	/* fp_mutex */
 /**
  * fp_stats_sum() - add up an attachment's per-CPU counters
  * @at: the attachment
- * @out: FP_NR_STATS counters
+ * @out: FP_NR_STATS counters; FP_STAT_SEEN is the sum of the verdicts
  */
 void fp_stats_sum(struct fp_attachment *at, u64 *out)
 {
@@ -37,6 +37,9 @@ void fp_stats_sum(struct fp_attachment *at, u64 *out)
 		for (i = 0; i < FP_NR_STATS; i++)
 			out[i] += READ_ONCE(s->v[i]);
 	}
+	/* Not counted on the event path: every verdict is one of these. */
+	out[FP_STAT_SEEN] = out[FP_STAT_PASSED] + out[FP_STAT_DROPPED] +
+			    out[FP_STAT_DENIED] + out[FP_STAT_ERRORS];
 }
 
 /*

@@ -154,6 +154,7 @@ static u32 fp_group_event_mask(struct fsnotify_group *group,
 	u32 test_mask, user_mask = FANOTIFY_OUTGOING_EVENTS | FANOTIFY_EVENT_FLAGS;
 	const struct path *path = fsnotify_data_path(data, data_type);
 	unsigned int fid_mode = FAN_GROUP_FLAG(group, FANOTIFY_FID_BITS);
+	unsigned long types = iter_info->report_mask;
 	struct fsnotify_mark *mark;
 	bool ondir = event_mask & FAN_ONDIR;
 	int type;
@@ -171,7 +172,16 @@ static u32 fp_group_event_mask(struct fsnotify_group *group,
 			return 0;
 	}
 
-	fsnotify_foreach_iter_mark_type(iter_info, mark, type) {
+	/*
+	 * fsnotify_foreach_iter_mark_type() tests every mark type in turn; only
+	 * the types in report_mask have a mark for this group (usually one).
+	 */
+	while (types) {
+		type = __ffs(types);
+		types &= types - 1;
+		mark = iter_info->marks[type];
+		if (unlikely(!mark))
+			continue;
 		marks_ignore_mask |=
 			fsnotify_effective_ignore_mask(mark, ondir, type);
 		if (!fsnotify_mask_applicable(mark->mask, ondir, type))
@@ -189,6 +199,10 @@ static u32 fp_group_event_mask(struct fsnotify_group *group,
 	}
 	return test_mask & user_mask;
 }
+
+/* fp_handle_event() fills every member of the event: no padding may be left. */
+static_assert(sizeof(struct fanotify_fastpath_event) ==
+	      4 * sizeof(u32) + 3 * sizeof(void *));
 
 /* What the wrapper does with an event after the handler ran. */
 enum fp_action {
@@ -245,7 +259,7 @@ static enum fp_action fp_verdict(struct fp_attachment *at, int ret, bool perm)
 		stat = ret == FAN_FP_RET_SKIP_EVENT ? FP_STAT_PASSED : FP_STAT_ERRORS;
 		act = FP_DELIVER;
 	}
-	this_cpu_inc(at->stats->v[FP_STAT_SEEN]);
+	/* FP_STAT_SEEN is the sum of the others (fp_stats_sum()). */
 	this_cpu_inc(at->stats->v[stat]);
 	return act;
 }
@@ -268,16 +282,20 @@ static int fp_handle_event(struct fsnotify_group *group, u32 mask,
 	int ret = 0;
 
 	if (rcu_access_pointer(fg->attachment)) {
-		struct fanotify_fastpath_event ev = {
-			.data = data,
-			.data_type = data_type,
-			.dir = dir,
-			.file_name = file_name,
-			.cookie = cookie,
-		};
+		struct fanotify_fastpath_event ev __uninitialized;
 
+		/*
+		 * Every member, field by field: with CONFIG_INIT_STACK_ALL_ZERO
+		 * the struct would otherwise be zeroed first on every event.
+		 */
+		ev.match_mask = 0;
 		ev.mask = fp_group_event_mask(group, iter_info, &ev.match_mask,
 					      mask, data, data_type, dir);
+		ev.data = data;
+		ev.data_type = data_type;
+		ev.dir = dir;
+		ev.file_name = file_name;
+		ev.cookie = cookie;
 		if (ev.mask) {
 			rcu_read_lock();
 			at = rcu_dereference(fg->attachment);

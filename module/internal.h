@@ -55,7 +55,7 @@ extern struct list_head fp_groups;
 
 /* Per-CPU counters of an attachment; the first five are counted per verdict. */
 enum fp_stat {
-	FP_STAT_SEEN,
+	FP_STAT_SEEN,		/* derived: the sum of the four verdicts */
 	FP_STAT_PASSED,
 	FP_STAT_DROPPED,
 	FP_STAT_DENIED,

@@ -13,7 +13,7 @@
 # environment: as scripts/vm-run.sh. FP_VM_ICOUNT defaults to 1 here: the guest counts
 # instructions (guest ns = instructions under icount), so the numbers repeat across boots
 # and do not depend on the host's load; FP_VM_ICOUNT=0 measures the guest's TCG wall time.
-# FP_VM_SMP defaults to 1.
+# FP_VM_SMP defaults to 1, FP_VM_HARDEN to 0 (no slub_debug or KFENCE: they slow every allocation).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,7 +45,7 @@ log=$out/anc-bench.log
 # timeout counts guest seconds (instructions under icount).
 fp_log "running fp_anc_bench in the VM: $ops ops per run, $runs runs, sections $sections"
 rc=0
-FP_VM_ICOUNT=$icount FP_VM_SMP=${FP_VM_SMP:-1} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} \
+FP_VM_ICOUNT=$icount FP_VM_HARDEN=${FP_VM_HARDEN:-0} FP_VM_SMP=${FP_VM_SMP:-1} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} \
 	"$FP_TOP/scripts/vm-run.sh" --no-default-tests --timeout 3000 \
 	--append "FP_ANC_OPS=$ops FP_ANC_RUNS=$runs FP_ANC_SECTIONS=$sections FP_ANC_MAX_DIRS=$max_dirs FP_ANC_ICOUNT=$icount" \
 	"$out/fp_anc_bench" | tee "$log" || rc=$?

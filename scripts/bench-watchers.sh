@@ -6,7 +6,8 @@
 # the table.
 #
 # usage: scripts/bench-watchers.sh [--dirs "N N ..."] [--burst N]
-# environment: FP_KERNEL, FP_CACHE, FP_VM_MEM (default 2G), FP_VM_TIMEOUT (default 3600)
+# environment: FP_KERNEL, FP_CACHE, FP_VM_MEM (default 2G), FP_VM_TIMEOUT (default 3600),
+# FP_VM_HARDEN (default 0 here: no slub_debug or KFENCE, which slow every allocation)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +28,7 @@ printf 'FP_BENCH_DIRS="%s"\nFP_BENCH_BURST=%s\n' "$dirs" "$burst" >"$conf"
 log=$FP_BUILD/bench-watchers.log
 FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600}
 export FP_VM_TIMEOUT
-"$FP_TOP/scripts/vm-run.sh" --no-default-tests \
+FP_VM_HARDEN=${FP_VM_HARDEN:-0} "$FP_TOP/scripts/vm-run.sh" --no-default-tests \
 	--timeout "$FP_VM_TIMEOUT" --file "$conf:/data/bench-watchers.conf" \
 	"$FP_TOP/tools/bench/watchers.sh" | tee "$log"
 echo

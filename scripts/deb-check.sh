@@ -25,6 +25,8 @@
 # environment: FP_KERNEL (default | backports | VERSION), FP_KVER, FP_CACHE (scripts/lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+FP_OV_NAME=deb-check
+. "$FP_TOP/scripts/overlay-lib.sh"
 
 vm=1 keep=0 args=("$@") debs=()
 while [ $# -gt 0 ]; do
@@ -39,31 +41,11 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || fp_die "must run as root (mounts an overlay and chroots into it)"
 
-# Mounts stay private to this script: re-run it in its own mount namespace.
-if [ -z "${FP_DEB_NS:-}" ]; then
-	if [ -z "${FP_KVER:-}" ]; then
-		FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
-	fi
-	export FP_KVER FP_DEB_NS=1
-	exec unshare --mount --propagation private -- "$0" "${args[@]}"
-fi
+fp_ov_private_mounts "${args[@]}"
 
 kver=$FP_KVER
 version=$(cat "$FP_TOP/VERSION")
 pkg=fanotify-fastpath
-t_start=$(date +%s%N)
-declare -a timings=()
-
-secs_since() {
-	local ds=$((($(date +%s%N) - $1) / 100000000))
-	echo "$((ds / 10)).$((ds % 10))"
-}
-step() { fp_log "== $*"; t0=$(date +%s%N); }
-done_step() { timings+=("$(printf '%-32s %6s s' "$1" "$(secs_since "$t0")")"); }
-fail() {
-	printf 'deb-check: FAILED (kernel %s): %s\n' "$kver" "$*" >&2
-	exit 1
-}
 
 if [ ${#debs[@]} -eq 0 ]; then
 	step "build the packages"
@@ -75,28 +57,7 @@ if [ ${#debs[@]} != 2 ] || [ ! -r "${debs[0]}" ] || [ ! -r "${debs[1]}" ]; then
 fi
 
 # The throwaway build root.
-ov=$(mktemp -d "$FP_CACHE/deb-check.XXXXXX")
-cleanup() {
-	umount "$ov/root" 2>/dev/null || true
-	if [ "$keep" = 1 ]; then
-		fp_log "overlay kept: upper layer $ov/upper"
-	else
-		rm -rf "$ov"
-	fi
-}
-trap cleanup EXIT
-mkdir -p "$ov/upper" "$ov/work" "$ov/root"
-mount -t overlay overlay -o "lowerdir=$FP_BR,upperdir=$ov/upper,workdir=$ov/work" "$ov/root" ||
-	fail "cannot mount an overlay over $FP_BR"
-FP_BR=$ov/root
-[ -d "$FP_BR/usr/src/linux-headers-$kver" ] ||
-	fail "headers of $kver missing in the build root: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
-
-br_script() {
-	local script=$1
-	shift
-	fp_br_run "$(printf '%q ' bash -c "$script" fp "$@")"
-}
+fp_ov_mount
 
 # Only this kernel has headers in the copy (DKMS would build for every kernel with a build
 # link on a first install in a chroot).
@@ -199,5 +160,4 @@ br_script '
 done_step "purge + verify"
 
 echo
-echo "==== deb-check passed: $pkg $version on $kver ($(secs_since "$t_start") s) ===="
-printf '  %s\n' "${timings[@]}"
+fp_ov_passed "$pkg $version on $kver"

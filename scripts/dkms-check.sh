@@ -24,6 +24,8 @@
 # environment: FP_KERNEL (default | backports | VERSION), FP_KVER, FP_CACHE (scripts/lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+FP_OV_NAME=dkms-check
+. "$FP_TOP/scripts/overlay-lib.sh"
 
 vm=1 keep=0 args=("$@")
 while [ $# -gt 0 ]; do
@@ -37,59 +39,16 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || fp_die "must run as root (mounts an overlay and chroots into it)"
 
-# Mounts stay private to this script: re-run it in its own mount namespace.
-if [ -z "${FP_DKMS_NS:-}" ]; then
-	if [ -z "${FP_KVER:-}" ]; then
-		FP_KVER=$("$FP_TOP/scripts/setup-buildroot.sh")
-	fi
-	export FP_KVER FP_DKMS_NS=1
-	exec unshare --mount --propagation private -- "$0" "${args[@]}"
-fi
+fp_ov_private_mounts "${args[@]}"
 
 kver=$FP_KVER
 shared_br=$FP_BR
 version=$(cat "$FP_TOP/VERSION")
 pkg=fanotify-fastpath
 out=$FP_BUILD/dkms/$kver
-t_start=$(date +%s%N)
-declare -a timings=()
-
-# Elapsed time since $1 (nanoseconds since the epoch) as seconds with one decimal.
-secs_since() {
-	local ds=$((($(date +%s%N) - $1) / 100000000))
-	echo "$((ds / 10)).$((ds % 10))"
-}
-step() { fp_log "== $*"; t0=$(date +%s%N); }
-done_step() { timings+=("$(printf '%-32s %6s s' "$1" "$(secs_since "$t0")")"); }
-fail() {
-	printf 'dkms-check: FAILED (kernel %s): %s\n' "$kver" "$*" >&2
-	exit 1
-}
 
 # The throwaway build root.
-ov=$(mktemp -d "$FP_CACHE/dkms-check.XXXXXX")
-cleanup() {
-	umount "$ov/root" 2>/dev/null || true
-	if [ "$keep" = 1 ]; then
-		fp_log "overlay kept: upper layer $ov/upper"
-	else
-		rm -rf "$ov"
-	fi
-}
-trap cleanup EXIT
-mkdir -p "$ov/upper" "$ov/work" "$ov/root"
-mount -t overlay overlay -o "lowerdir=$FP_BR,upperdir=$ov/upper,workdir=$ov/work" "$ov/root" ||
-	fail "cannot mount an overlay over $FP_BR"
-FP_BR=$ov/root
-[ -d "$FP_BR/usr/src/linux-headers-$kver" ] ||
-	fail "headers of $kver missing in the build root: run FP_KERNEL=$FP_KERNEL scripts/setup-buildroot.sh"
-
-# br_script SCRIPT ARGS...: run a bash script with arguments in the (throwaway) build root.
-br_script() {
-	local script=$1
-	shift
-	fp_br_run "$(printf '%q ' bash -c "$script" fp "$@")"
-}
+fp_ov_mount
 
 # A clean export of the tree (tracked and new files, nothing ignored), as a user's checkout.
 src=/var/tmp/$pkg-src
@@ -238,6 +197,5 @@ br_script '
 done_step "dkms remove + verify"
 
 echo
-echo "==== dkms-check passed: $pkg $version on $kver ($(secs_since "$t_start") s) ===="
-printf '  %s\n' "${timings[@]}"
+fp_ov_passed "$pkg $version on $kver"
 echo "  DKMS-built modules kept in ${out#"$FP_TOP"/}/dkms"

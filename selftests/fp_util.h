@@ -50,6 +50,32 @@ static inline unsigned int fp_scaled_alarm(unsigned int secs)
 
 #define alarm(secs) fp_scaled_alarm(secs)
 
+/*
+ * The next file handle record of @ev (FID, DFID, DFID_NAME, OLD_ or
+ * NEW_DFID_NAME) from byte *@off on, or NULL; *@off moves past it. Start with
+ * *@off = sizeof(*@ev).
+ */
+static inline const struct fanotify_event_info_fid *
+fp_next_fid(const struct fanotify_event_metadata *ev, unsigned int *off)
+{
+	while (*off + sizeof(struct fanotify_event_info_header) <= ev->event_len) {
+		const struct fanotify_event_info_fid *fid = (const void *)((const char *)ev + *off);
+
+		if (!fid->hdr.len)
+			return NULL;
+		*off += fid->hdr.len;
+		switch (fid->hdr.info_type) {
+		case FAN_EVENT_INFO_TYPE_FID:
+		case FAN_EVENT_INFO_TYPE_DFID:
+		case FAN_EVENT_INFO_TYPE_DFID_NAME:
+		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
+		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
+			return fid;
+		}
+	}
+	return NULL;
+}
+
 /* A filesystem-wide notification group reporting directory fid + name. */
 static inline int fp_fid_group(const char *fs_path, __u64 mask)
 {

@@ -742,29 +742,17 @@ static void fid_key(struct ctx *c, const struct fanotify_event_info_fid *fid, ch
 static void got_event(struct ctx *c, const struct fanotify_event_metadata *ev)
 {
 	char key[KEY_MAX], one[PATH_MAX + NAME_MAX + 2];
+	const struct fanotify_event_info_fid *fid;
 	unsigned int off = sizeof(*ev);
 	size_t len = 0;
 	int n = 0;
 
 	key[0] = 0;
-	while (off + sizeof(struct fanotify_event_info_header) <= ev->event_len) {
-		const struct fanotify_event_info_fid *fid = (const void *)((const char *)ev + off);
-
-		if (!fid->hdr.len)
-			break;
-		switch (fid->hdr.info_type) {
-		case FAN_EVENT_INFO_TYPE_FID:
-		case FAN_EVENT_INFO_TYPE_DFID:
-		case FAN_EVENT_INFO_TYPE_DFID_NAME:
-		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
-		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
-			fid_key(c, fid, one, sizeof(one));
-			if (len < sizeof(key))
-				len += snprintf(key + len, sizeof(key) - len, "%s%s",
-						n++ ? " -> " : "", one);
-			break;
-		}
-		off += fid->hdr.len;
+	while ((fid = fp_next_fid(ev, &off))) {
+		fid_key(c, fid, one, sizeof(one));
+		if (len < sizeof(key))
+			len += snprintf(key + len, sizeof(key) - len, "%s%s",
+					n++ ? " -> " : "", one);
 	}
 	if (!n)
 		snprintf(key, sizeof(key), "(no fid record)");

@@ -20,25 +20,27 @@ struct fanotify_fastpath_ops;
  * struct fanotify_fastpath_event - one event, as the handler sees it
  * @mask: the event as fanotify would report it to this group (FAN_* bits,
  *	including FAN_ONDIR in fid mode); never 0
+ * @match_mask: which mark types of the group matched (bits 1 << FSNOTIFY_ITER_TYPE_*)
+ * @cookie: rename cookie
+ * @data_type: FSNOTIFY_EVENT_PATH, _INODE, _DENTRY or _ERROR
  * @data: the fsnotify event data; use fsnotify_data_inode() and friends
  *	with @data_type (or the BPF kfuncs) to read it
- * @data_type: FSNOTIFY_EVENT_PATH, _INODE, _DENTRY or _ERROR
  * @dir: the directory the event happened in, or NULL
  * @file_name: name of the entry in @dir, or NULL
- * @cookie: rename cookie
- * @match_mask: which mark types of the group matched (bits 1 << FSNOTIFY_ITER_TYPE_*)
  *
  * Valid only during the handler call. Nothing in it is referenced for the
- * handler: take your own references if you keep anything.
+ * handler: take your own references if you keep anything. No padding: the
+ * core fills every member per event and nothing else (the struct lives on
+ * the stack of the event path, not zeroed first).
  */
 struct fanotify_fastpath_event {
 	u32 mask;
-	const void *data;
+	u32 match_mask;
+	u32 cookie;
 	int data_type;
+	const void *data;
 	struct inode *dir;
 	const struct qstr *file_name;
-	u32 cookie;
-	u32 match_mask;
 };
 
 /**

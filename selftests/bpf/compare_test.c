@@ -117,7 +117,7 @@ static void mask_str(__u64 mask, char *buf, size_t size)
 }
 
 /* "DIR/NAME" of one fid record, DIR resolved through its handle, relative to BASE. */
-static void fid_path(int mnt, struct fanotify_event_info_fid *fid, char *buf, size_t size)
+static void fid_path(int mnt, const struct fanotify_event_info_fid *fid, char *buf, size_t size)
 {
 	struct file_handle *fh = (void *)fid->handle;
 	const char *name = (const char *)(fh + 1) + fh->handle_bytes;
@@ -161,29 +161,15 @@ static int record(int fan, int mnt, struct seq *s)
 			return errno == EAGAIN ? total : -errno;
 		for (; FAN_EVENT_OK(ev, len); ev = FAN_EVENT_NEXT(ev, len)) {
 			char line[1024], path[2][PATH_MAX + 8];
+			const struct fanotify_event_info_fid *fid;
 			unsigned int off = sizeof(*ev);
 			int np = 0;
 
 			total++;
 			path[0][0] = 0;
 			path[1][0] = 0;
-			while (off + sizeof(struct fanotify_event_info_header) <= ev->event_len) {
-				struct fanotify_event_info_fid *fid = (void *)((char *)ev + off);
-
-				if (!fid->hdr.len)
-					break;
-				switch (fid->hdr.info_type) {
-				case FAN_EVENT_INFO_TYPE_FID:
-				case FAN_EVENT_INFO_TYPE_DFID:
-				case FAN_EVENT_INFO_TYPE_DFID_NAME:
-				case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
-				case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
-					if (np < 2)
-						fid_path(mnt, fid, path[np++], sizeof(path[0]));
-					break;
-				}
-				off += fid->hdr.len;
-			}
+			while (np < 2 && (fid = fp_next_fid(ev, &off)))
+				fid_path(mnt, fid, path[np++], sizeof(path[0]));
 			if (ev->fd >= 0)
 				close(ev->fd);
 			mask_str(ev->mask, line, sizeof(line));

@@ -21,8 +21,10 @@
  * D + 1 directories. Rows (configurations):
  *   a) no group; the floor (the same group with "fptest ret=1", which drops
  *      every event without looking at it); a hit at depth 1, 8, 32, 64; a
- *      file inside R (R/in/d1/.../d8) whose events are delivered and read by
- *      a reader thread (the run ends when the queue is empty); two parts of
+ *      file inside R (R/in/d1/.../d8) whose events are delivered, each read
+ *      back by the writer before its next write (a reader thread made this row
+ *      bimodal across boots: its scheduling decides how many events merge,
+ *      5% between two boots of 6.12); two parts of
  *      a hit: the subtree handler with its roots on another tmpfs (the call
  *      without a lookup), and the floor plus the filesystem mark that
  *      another group's cache puts on this tmpfs (fsnotify visits it);
@@ -65,22 +67,20 @@
 #define _GNU_SOURCE
 #include <ftw.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <time.h>
 
+#include "bench.h"
 #include "fp_lib.h"		/* tools/lib */
 
 #define TOP		"/tmp/fpab"
 #define CG		"/sys/fs/cgroup/fpab"
 #define MAX_CFG		32
-#define MAX_RUNS	25
 #define MAX_GROUPS	4
 #define MAX_FILES	64
 #define WARMUP_OPS	1000
@@ -88,9 +88,7 @@
 
 struct reader {
 	int fan;
-	pthread_t thread;
 	long events;
-	int error;
 };
 
 /* Diagnostic configurations: parts of the cost of a hit. */
@@ -116,11 +114,11 @@ struct cfg {
 	int fan[MAX_GROUPS];
 	int fd[MAX_FILES];
 	struct reader reader;
-	double ns[MAX_RUNS];
-	double hits[MAX_RUNS];	/* per operation */
-	double walks[MAX_RUNS];
-	double read[MAX_RUNS];	/* events read per operation */
-	double off[MAX_RUNS];	/* ns per operation the process was not running */
+	double ns[BENCH_MAX_RUNS];
+	double hits[BENCH_MAX_RUNS];	/* per operation */
+	double walks[BENCH_MAX_RUNS];
+	double read[BENCH_MAX_RUNS];	/* events read per operation */
+	double off[BENCH_MAX_RUNS];	/* ns per operation the process was not running */
 	__u64 entries;
 };
 
@@ -131,70 +129,6 @@ static const char *clock_desc = "ns: guest time (not instruction counting)";
 static struct cfg cfgs[MAX_CFG];
 static int ncfg;
 static int dev = -1;
-
-static double clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static double now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static long env_long(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, NULL, 0);
-	return n < min ? min : n > max ? max : n;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
-/* mkdir -p of @path (absolute). */
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
-}
-
-static int mount_tmpfs(const char *dir)
-{
-	int ret = mkdirs(dir);
-
-	if (ret)
-		return ret;
-	/* No inode limit: the largest trees have 200,000 inodes. */
-	return mount("tmpfs", dir, "tmpfs", 0, "nr_inodes=0,mode=0755") ? -errno : 0;
-}
 
 /* An empty file @dir/f; with @event, one FAN_MODIFY event on it (ftruncate). */
 static int touch(const char *dir, bool event)
@@ -267,26 +201,26 @@ static struct cfg *add_cfg(const char *row, const char *name, const char *handle
 	return c;
 }
 
-static void *reader_fn(void *p)
+/* Read back the event of one write inside R (queued: the read does not block). */
+static int read_back(struct reader *r)
 {
-	struct reader *r = p;
-	static char buf[65536];
-	ssize_t len;
+	static char buf[4096];
+	struct fanotify_event_metadata *ev = (void *)buf;
+	ssize_t len = read(r->fan, buf, sizeof(buf));
 
-	for (;;) {
-		struct fanotify_event_metadata *ev = (void *)buf;
+	if (len < 0)
+		return -errno;
+	for (; FAN_EVENT_OK(ev, len); ev = FAN_EVENT_NEXT(ev, len))
+		r->events++;
+	return 0;
+}
 
-		len = read(r->fan, buf, sizeof(buf));
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			r->error = errno;
-			break;
-		}
-		for (; FAN_EVENT_OK(ev, len); ev = FAN_EVENT_NEXT(ev, len))
-			__atomic_add_fetch(&r->events, 1, __ATOMIC_RELAXED);
-	}
-	return NULL;
+/* The @i-th write of a run on @c; inside R, its event read back. */
+static int write_one(struct cfg *c, long i)
+{
+	if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
+		return -errno;
+	return c->inside ? read_back(&c->reader) : 0;
 }
 
 /* The directories and files of @c, its groups, a warm-up, the prefill. */
@@ -296,7 +230,7 @@ static int cfg_setup(struct cfg *c)
 	int ret, g, i, k;
 	long n;
 
-	ret = mount_tmpfs(c->mnt);
+	ret = bench_mount_tmpfs(c->mnt);
 	if (ret)
 		return ret;
 	snprintf(root, sizeof(root), "%s/R", c->mnt);
@@ -310,7 +244,7 @@ static int cfg_setup(struct cfg *c)
 			else
 				len += snprintf(path + len, sizeof(path) - len, "/d%d", k);
 		}
-		ret = mkdirs(path);
+		ret = bench_mkdirs(path);
 		if (ret)
 			return ret;
 		snprintf(path + len, sizeof(path) - len, "/f");
@@ -319,14 +253,14 @@ static int cfg_setup(struct cfg *c)
 			return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/x", root);
-	ret = mkdirs(path);
+	ret = bench_mkdirs(path);
 	if (ret)
 		return ret;
 	snprintf(args, sizeof(args), "root=%s exclude=%s/x%s", root, root, c->extra);
 	if (c->variant != VAR_NORMAL) {
 		/* A second tmpfs, MNT/other: R there, or the foreign group's mark. */
 		snprintf(other, sizeof(other), "%s/other", c->mnt);
-		ret = mount_tmpfs(other);
+		ret = bench_mount_tmpfs(other);
 		if (ret)
 			return ret;
 		if (c->variant == VAR_ROOTS_ELSEWHERE)
@@ -345,15 +279,13 @@ static int cfg_setup(struct cfg *c)
 		if (ret)
 			return ret;
 	}
-	if (c->inside) {
-		c->reader.fan = c->fan[0];
-		if (pthread_create(&c->reader.thread, NULL, reader_fn, &c->reader))
-			return -EAGAIN;
-	}
+	c->reader.fan = c->fan[0];
 	/* Warm-up: the written directories' answers are cached from here on. */
-	for (i = 0; i < WARMUP_OPS; i++)
-		if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
-			return -errno;
+	for (i = 0; i < WARMUP_OPS; i++) {
+		ret = write_one(c, i);
+		if (ret)
+			return ret;
+	}
 	/* Prefill: one event in each of prefill - 1 more directories R/x/pN. */
 	for (n = 1; n < c->prefill; n++) {
 		snprintf(path, sizeof(path), "%s/x/p%06ld", root, n);
@@ -373,10 +305,6 @@ static void cfg_teardown(struct cfg *c)
 	for (i = 0; i < c->nfiles; i++)
 		if (c->fd[i] > 0)
 			close(c->fd[i]);
-	if (c->inside && c->reader.fan >= 0) {
-		pthread_cancel(c->reader.thread);
-		pthread_join(c->reader.thread, NULL);
-	}
 	for (g = 0; g < c->ngroups; g++)
 		if (c->fan[g] > 0)
 			close(c->fan[g]);
@@ -392,9 +320,9 @@ static void cfg_teardown(struct cfg *c)
 static int run_once(struct cfg *c, long ops, int run)
 {
 	__u64 h0, w0, h1, w1, entries;
-	long i, r0 = 0;
+	long i, r0 = c->reader.events;
 	double t0, t1, c0, c1;
-	int queued;
+	int ret;
 
 	/*
 	 * Let what the previous run left behind (RCU callbacks freeing evicted
@@ -403,26 +331,21 @@ static int run_once(struct cfg *c, long ops, int run)
 	 */
 	usleep(50000);
 	cfg_query(c, &h0, &w0, &entries);
-	if (c->inside)
-		r0 = __atomic_load_n(&c->reader.events, __ATOMIC_RELAXED);
-	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	t0 = now_ns();
-	for (i = 0; i < ops; i++)
-		if (pwrite(c->fd[i % c->nfiles], "x", 1, 0) != 1)
-			return -errno;
-	/* Delivered: the run ends when the reader has emptied the queue (no idle time). */
-	while (c->inside && !ioctl(c->fan[0], FIONREAD, &queued) && queued > 0)
-		sched_yield();
-	t1 = now_ns();
-	c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	c0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = bench_now_ns();
+	for (i = 0; i < ops; i++) {
+		ret = write_one(c, i);
+		if (ret)
+			return ret;
+	}
+	t1 = bench_now_ns();
+	c1 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	cfg_query(c, &h1, &w1, &c->entries);
 	c->ns[run] = (t1 - t0) / ops;
 	c->off[run] = ((t1 - t0) - (c1 - c0)) / ops;
 	c->hits[run] = (double)(h1 - h0) / ops;
 	c->walks[run] = (double)(w1 - w0) / ops;
-	if (c->inside)
-		c->read[run] = (double)(__atomic_load_n(&c->reader.events, __ATOMIC_RELAXED) - r0) /
-			       ops;
+	c->read[run] = (double)(c->reader.events - r0) / ops;
 	return 0;
 }
 
@@ -435,39 +358,40 @@ static int run_once(struct cfg *c, long ops, int run)
  */
 static double wait_quiet(struct cfg *c)
 {
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int quiet = 0;
 
-	while (quiet < 3 && now_ns() - t0 < 60e9) {
+	while (quiet < 3 && bench_now_ns() - t0 < 60e9) {
 		if (run_once(c, 20000, 0))
 			break;
 		quiet = c->off[0] < c->ns[0] * 0.005 ? quiet + 1 : 0;
 	}
-	return (now_ns() - t0) / 1e9;
+	return (bench_now_ns() - t0) / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The ratios to "none" and to the floor with more digits, for comparing boots. */
+static void print_ratio_lines(int runs, int none)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int i, pick;
 
-	return x < y ? -1 : x > y;
-}
+	/* row, then to none and to the floor: of the medians (pick 0), of the minima (-1) */
+	for (i = 0; i < ncfg; i++) {
+		printf("# RATIO anc-%s", cfgs[i].row);
+		for (pick = 0; pick >= -1; pick--) {
+			double v = bench_stat(cfgs[i].ns, runs, pick);
+			double base = bench_stat(cfgs[none].ns, runs, pick);
+			double fl = cfgs[i].floor >= 0 ?
+				    bench_stat(cfgs[cfgs[i].floor].ns, runs, pick) : 0;
 
-/* The median (@pick 0), minimum (-1) or maximum (1) of @n values. */
-static double stat_of(const double *vals, int n, int pick)
-{
-	double v[MAX_RUNS];
-
-	memcpy(v, vals, n * sizeof(v[0]));
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	if (pick)
-		return pick < 0 ? v[0] : v[n - 1];
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+			printf(" %.5f %.5f", v / base, fl ? v / fl : 0);
+		}
+		printf("\n");
+	}
 }
 
 static void print_runs_table(int runs, int none)
 {
-	double base = stat_of(cfgs[none].ns, runs, 0);
+	double base = bench_stat(cfgs[none].ns, runs, 0);
 	int i;
 
 	printf("# | row | configuration | ns/op median | min | spread | ns vs none | ");
@@ -476,9 +400,9 @@ static void print_runs_table(int runs, int none)
 	printf(" ---: |\n");
 	for (i = 0; i < ncfg; i++) {
 		struct cfg *c = &cfgs[i];
-		double med = stat_of(c->ns, runs, 0), lo = stat_of(c->ns, runs, -1);
-		double spread = (stat_of(c->ns, runs, 1) - lo) / med * 100;
-		double off[MAX_RUNS];
+		double med = bench_stat(c->ns, runs, 0), lo = bench_stat(c->ns, runs, -1);
+		double spread = (bench_stat(c->ns, runs, 1) - lo) / med * 100;
+		double off[BENCH_MAX_RUNS];
 		int run;
 
 		for (run = 0; run < runs; run++)
@@ -486,21 +410,21 @@ static void print_runs_table(int runs, int none)
 
 		printf("# | %s | %s", c->row, c->name);
 		if (c->inside)
-			printf(" (events read/op %.2f)", stat_of(c->read, runs, 0));
+			printf(" (events read/op %.2f)", bench_stat(c->read, runs, 0));
 		printf(" | %.0f | %.0f | %.2f%% | %+.0f |", med, lo, spread, med - base);
 		if (c->floor >= 0 && c->floor != i) {
-			double fl = stat_of(cfgs[c->floor].ns, runs, 0);
+			double fl = bench_stat(cfgs[c->floor].ns, runs, 0);
 
 			printf(" %.3f | %+.0f |", med / fl, med - fl);
 		} else {
 			printf(" %s | - |", c->floor == i ? "1.000" : "-");
 		}
 		if (c->handler && strcmp(c->handler, "fptest"))
-			printf(" %.3f | %.3f | %llu |", stat_of(c->hits, runs, 0),
-			       stat_of(c->walks, runs, 0), (unsigned long long)c->entries);
+			printf(" %.3f | %.3f | %llu |", bench_stat(c->hits, runs, 0),
+			       bench_stat(c->walks, runs, 0), (unsigned long long)c->entries);
 		else
 			printf(" - | - | - |");
-		printf(" %.2f%% |\n", stat_of(off, runs, 1));
+		printf(" %.2f%% |\n", bench_stat(off, runs, 1));
 	}
 }
 
@@ -526,7 +450,7 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 				 depths[i]);
 			add_cfg(row, name, "subtree", 1, depths[i], floor1);
 		}
-		c = add_cfg("a6", "subtree, delivered: inside R, depth 8, reader thread",
+		c = add_cfg("a6", "subtree, delivered: inside R, depth 8, each event read back",
 			    "subtree", 1, 8, floor1);
 		c->inside = true;
 		c = add_cfg("a7", "part of a hit: subtree with its roots on another tmpfs",
@@ -574,14 +498,15 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 	}
 
 	for (i = 0; i < ncfg && !ret; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		ret = cfg_setup(&cfgs[i]);
 		if (ret)
 			printf("# setup of %s (%s) failed: %s\n", cfgs[i].row, cfgs[i].name,
 			       strerror(-ret));
 		else
-			printf("# set up %s in %.1f guest s\n", cfgs[i].row, (now_ns() - t0) / 1e9);
+			printf("# set up %s in %.1f guest s\n", cfgs[i].row,
+			       (bench_now_ns() - t0) / 1e9);
 		fflush(stdout);
 	}
 	if (!ret)
@@ -610,6 +535,7 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 		printf("%d runs per configuration, interleaved; %s.\n#\n", runs, clock_desc);
 		print_runs_table(runs, none);
 		printf("# ANC-TABLE-END\n");
+		print_ratio_lines(runs, none);
 	}
 	for (i = 0; i < ncfg; i++)
 		cfg_teardown(&cfgs[i]);
@@ -641,7 +567,7 @@ static long long sunreclaim(void)
 	long long kb = -1;
 	FILE *f;
 
-	write_file("/proc/sys/vm/stat_refresh", "1");
+	bench_write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/meminfo", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "SUnreclaim:", 11))
@@ -691,7 +617,7 @@ static int make_tree(const char *top, long n)
 		return -ENOMEM;
 	tree_n = n;
 	snprintf(tree_paths[0], sizeof(tree_paths[0]), "%s", top);
-	ret = mkdirs(top);
+	ret = bench_mkdirs(top);
 	for (i = 0; i < n && !ret; i++) {
 		if (i) {
 			const char *parent = tree_paths[(i - 1) / FANOUT];
@@ -732,10 +658,10 @@ static double tree_pass(int fan, int *err)
 
 	while (i < tree_n && !ret) {
 		end = i + 1024 < tree_n ? i + 1024 : tree_n;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (; i < end && !ret; i++)
 			ret = touch(tree_paths[i], true);
-		total += now_ns() - t0;
+		total += bench_now_ns() - t0;
 		drain(fan);
 	}
 	*err = ret;
@@ -782,7 +708,7 @@ static int bench_tree(long n, struct tree_result *r)
 	r->dirs = n;
 	snprintf(mnt, sizeof(mnt), TOP "/tree%ld", n);
 	snprintf(top, sizeof(top), "%s/t", mnt);
-	ret = mount_tmpfs(mnt) ?: make_tree(top, n);
+	ret = bench_mount_tmpfs(mnt) ?: make_tree(top, n);
 	if (ret)
 		return ret;
 
@@ -792,9 +718,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return fan;
 	snprintf(args, sizeof(args), "root=%s", top);
 	mem_now(&m0);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = fp_attach(dev, fan, "subtree", args);
-	r->attach_default_ns = now_ns() - t0;
+	r->attach_default_ns = bench_now_ns() - t0;
 	mem_now(&ma);
 	mem_delta(&r->attach_default, &m0, &ma);
 	close(fan);
@@ -805,9 +731,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return fan;
 	mem_now(&m0);
 	snprintf(args, sizeof(args), "root=%s cache=%ld", top, n);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = fp_attach(dev, fan, "subtree", args);
-	r->attach_ns = now_ns() - t0;
+	r->attach_ns = bench_now_ns() - t0;
 	mem_now(&ma);
 	if (!ret)
 		r->fill_ns = tree_pass(fan, &ret);
@@ -831,9 +757,9 @@ static int bench_tree(long n, struct tree_result *r)
 		return -errno;
 	inotify_watches = 0;
 	mem_now(&m1);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	ret = nftw(top, add_watch, 64, FTW_PHYS);
-	r->walk_ns = now_ns() - t0;
+	r->walk_ns = bench_now_ns() - t0;
 	if (ret == -1)
 		ret = -errno;
 	r->watches = inotify_watches;
@@ -902,7 +828,7 @@ static int bench_trees(long max_dirs)
 	int i, n = 0, ret = 0;
 
 	for (i = 0; i < 3 && sizes[i] <= max_dirs && !ret; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		ret = bench_tree(sizes[i], &r[i]);
 		if (ret) {
@@ -914,7 +840,7 @@ static int bench_trees(long max_dirs)
 		       r[i].attach_ns, r[i].attach_default_ns, (unsigned long long)r[i].entries);
 		printf("fill %.0f ns/dir, ", r[i].fill_ns);
 		printf("hit %.0f ns/dir, inotify %.0f ns (%.1f guest s in all)\n", r[i].hit_ns,
-		       r[i].walk_ns, (now_ns() - t0) / 1e9);
+		       r[i].walk_ns, (bench_now_ns() - t0) / 1e9);
 		fflush(stdout);
 	}
 	if (n) {
@@ -931,26 +857,10 @@ static int bench_trees(long max_dirs)
 
 static void print_env(long ops, int runs, bool icount)
 {
-	char line[256], model[256] = "unknown";
-	struct utsname u;
-	FILE *f;
-
-	uname(&u);
-	f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
-			model[strcspn(model, "\n")] = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	printf("# kernel %s, %ld CPUs (%s)\n", u.release, sysconf(_SC_NPROCESSORS_ONLN), model);
+	bench_print_env(icount);
 	printf("# %ld ops per run, %d runs per configuration\n", ops, runs);
 	if (icount)
 		clock_desc = ICOUNT_DESC;
-	printf("# %s\n", clock_desc);
 }
 
 /* The memory cgroup whose statistics e) reads; the process moves into it. */
@@ -958,23 +868,23 @@ static int enter_cgroup(void)
 {
 	int ret;
 
-	ret = write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	ret = bench_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	if (ret)
 		return ret;
 	if (mkdir(CG, 0755) && errno != EEXIST)
 		return -errno;
-	return write_file(CG "/cgroup.procs", "0");
+	return bench_write_file(CG "/cgroup.procs", "0");
 }
 
 int main(void)
 {
-	long ops = env_long("FP_ANC_OPS", 20000, 100, 10000000);
-	int runs = env_long("FP_ANC_RUNS", 5, 1, MAX_RUNS);
-	long max_dirs = env_long("FP_ANC_MAX_DIRS", 100000, 1000, 100000);
-	bool icount = env_long("FP_ANC_ICOUNT", 0, 0, 1);
+	long ops = bench_env_long("FP_ANC_OPS", 20000, 100, 10000000);
+	int runs = bench_env_long("FP_ANC_RUNS", 5, 1, BENCH_MAX_RUNS);
+	long max_dirs = bench_env_long("FP_ANC_MAX_DIRS", 100000, 1000, 100000);
+	bool icount = bench_env_long("FP_ANC_ICOUNT", 0, 0, 1);
 	const char *sections = getenv("FP_ANC_SECTIONS");
 	struct rlimit rl = { 4096, 4096 };
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 	int ret;
 
 	if (!sections || !*sections)
@@ -982,7 +892,7 @@ int main(void)
 	printf("TAP version 13\n1..1\n");
 	print_env(ops, runs, icount);
 	setrlimit(RLIMIT_NOFILE, &rl);
-	write_file("/proc/sys/fs/inotify/max_user_watches", "1048576");
+	bench_write_file("/proc/sys/fs/inotify/max_user_watches", "1048576");
 	ret = enter_cgroup();
 	if (ret)
 		printf("# memory cgroup %s: %s (memcg columns will be wrong)\n", CG,
@@ -999,7 +909,7 @@ int main(void)
 		ret = bench_runs(sections, ops, runs, max_dirs);
 	if (!ret && strchr(sections, 'e'))
 		ret = bench_trees(max_dirs);
-	printf("# guest time of the whole benchmark: %.1f s\n", (now_ns() - t0) / 1e9);
+	printf("# guest time of the whole benchmark: %.1f s\n", (bench_now_ns() - t0) / 1e9);
 out:
 	if (dev >= 0)
 		close(dev);
