@@ -224,6 +224,58 @@ TEST_F_TIMEOUT(anc, umount_while_filling, 120)
 	}
 }
 
+#define CACHE_PARAM	"/sys/module/fanotify_fastpath/parameters/cache_max"
+#define CACHE_CAP_MAX	4194304		/* the documented clamp of cache= and cache_max */
+
+/*
+ * Caps of 2^31 and 2^32 - 1 (cache= and the module parameter cache_max), which
+ * once made the cache ask kvcalloc() for 16 GiB of buckets and WARN: the
+ * attach succeeds, QUERY shows the documented clamp, and the filter works.
+ * The runner fails the run on any WARN.
+ */
+TEST_F(anc, huge_cap)
+{
+	static const char * const caps[] = { " cache=4294967295", " cache=2147483648", "" };
+	struct fanotify_fastpath_info info;
+	char mnt[96], args[160], old[32];
+	unsigned int i;
+	int fan;
+
+	snprintf(mnt, sizeof(mnt), "%s/mnt", self->dir);
+	ASSERT_EQ(0, mount_tmpfs(mnt));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "r/a"));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "out"));
+	ASSERT_LT(0, fp_read_file(CACHE_PARAM, old, sizeof(old)));
+	for (i = 0; i < ARRAY_SIZE(caps); i++) {
+		struct fp_names names = { 0 };
+		char f[16], g[16];
+		int ret;
+
+		fan = fp_fid_group(mnt, FAN_CREATE);
+		ASSERT_LE(0, fan);
+		/* The last one has no cache= word: the module parameter decides. */
+		ASSERT_EQ(0, fp_write_file(CACHE_PARAM, caps[i][0] ? old : "4294967295"));
+		snprintf(args, sizeof(args), "root=%s/r%s", mnt, caps[i]);
+		ret = fp_attach(self->dev, fan, "subtree", args);
+		fp_write_file(CACHE_PARAM, old);
+		ASSERT_EQ(0, ret) TH_LOG("attach %s: %s", args, strerror(-ret));
+		snprintf(f, sizeof(f), "in%u", i);
+		snprintf(g, sizeof(g), "out%u", i);
+		snprintf(args, sizeof(args), "r/a/%s", f);
+		fp_touch(mnt, args);
+		snprintf(args, sizeof(args), "out/%s", g);
+		fp_touch(mnt, args);
+		ASSERT_LE(0, fp_read_names(fan, &names));
+		EXPECT_EQ(1, fp_count_name(&names, f)) TH_LOG("cap%s", caps[i]);
+		EXPECT_EQ(0, fp_count_name(&names, g)) TH_LOG("cap%s", caps[i]);
+		ASSERT_EQ(0, fp_query(self->dev, fan, &info));
+		EXPECT_EQ(CACHE_CAP_MAX, info.cache_max) TH_LOG("cap%s", caps[i]);
+		EXPECT_EQ(1, info.roots);
+		close(fan);
+	}
+	ASSERT_EQ(0, umount(mnt)) TH_LOG("umount: %s", strerror(errno));
+}
+
 /*
  * Tags set by FAN_FP_IOC_TAG are pending (their mark is attached by a work
  * item) when the filesystem is unmounted right away: the unmount must neither

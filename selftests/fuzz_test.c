@@ -968,9 +968,12 @@ static void set_param(const char *name, const char *val)
 }
 
 /*
- * Caps for tag_max and cache_max. FP_FUZZ_HUGE_CAPS=1 adds 2^31 and 2^32-1:
- * an ancestry cache sized for them asks kvcalloc() for more than INT_MAX
- * bytes, which WARNs (a known finding, reported to the module's owner).
+ * Caps for tag_max and cache_max. FP_FUZZ_HUGE_CAPS=1 adds 2^31 and 2^32-1.
+ * They once made an ancestry cache ask kvcalloc() for 16 GiB, which WARNed
+ * (found here); the cap is now clamped to 4M directories and
+ * ancestry_test's huge_cap checks it. They stay opt-in: each attachment with
+ * roots would then hold 16 MiB of buckets, and the fuzzer's many
+ * attachments could exhaust the guest's memory.
  */
 static const char * const caps[] = {
 	"0", "1", "2", "16", "1000", "65536", "1000000", "2147483648", "4294967295",
