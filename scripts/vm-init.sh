@@ -7,7 +7,8 @@
 #
 # Markers (one line each, prefixed "### FP-"):
 #   INIT-START, SETUP-FAIL <what>, MODLOAD-END <name> rc=<n>,
-#   TEST-BEGIN <name> <kind>, TEST-END <name> rc=<n> secs=<n> timeout=<0|1>,
+#   TEST-BEGIN <name> <kind>, TEST-END <name> rc=<n> secs=<n> timeout=<0|1> left=<n>
+#   (left: processes of the test still running after it ended, killed then),
 #   TEST-NOTRUN <name> (after an oops), UNLOAD-FAIL <name>, UNLOAD-SKIPPED, DMESG-BEGIN, DMESG-END, TAINTED <n>, ALL-DONE
 #   OURMODS <name>... (the project's modules), KMEMLEAK-BEGIN <when>, KMEMLEAK-END <when>
 #   (kernels with kmemleak: its report after the tests, and again after the unload)
@@ -53,6 +54,31 @@ done
 
 oopsed() { [ $(($(cat /proc/sys/kernel/tainted) & 128)) -ne 0 ]; }
 
+# reap N: kill what test run N left running and print how many. The test's processes carry
+# FP_TEST_RUN=N in their environment (forked kselftest cases and helpers inherit it; busybox
+# timeout's own watcher process does not): timeout kills only the test's own process, and a
+# case it orphaned could keep the core module pinned for every test after it. Processes still
+# exiting get half a second; zombies have no environment to match.
+test_pids() {
+	for e in /proc/[0-9]*/environ; do
+		if { tr '\0' '\n' <"$e" | grep -qx "FP_TEST_RUN=$1"; } 2>/dev/null; then
+			p=${e#/proc/}
+			echo "${p%/environ}"
+		fi
+	done
+}
+reap() {
+	[ -n "$(test_pids "$1")" ] || { echo 0; return; }
+	sleep 0.5
+	n=0
+	for p in $(test_pids "$1"); do
+		echo "# left running: pid $p: $({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)" >&2
+		kill -9 "$p" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+run=0
 while IFS='	' read -r name kind path; do
 	[ -n "$name" ] || continue
 	# After an oops the kernel may hold dead locks: later tests would only hang.
@@ -62,12 +88,14 @@ while IFS='	' read -r name kind path; do
 	fi
 	echo "### FP-TEST-BEGIN $name $kind"
 	start=$(date +%s)
-	(cd "$(dirname "$path")" && exec timeout -k 10 "$FP_TEST_TIMEOUT" "$path" </dev/null 2>&1)
+	run=$((run + 1))
+	(cd "$(dirname "$path")" &&
+		exec timeout -k 10 "$FP_TEST_TIMEOUT" env FP_TEST_RUN=$run "$path" </dev/null 2>&1)
 	rc=$?
 	secs=$(($(date +%s) - start))
 	to=0
 	[ "$rc" -ge 128 ] && [ "$secs" -ge "$FP_TEST_TIMEOUT" ] && to=1
-	echo "### FP-TEST-END $name rc=$rc secs=$secs timeout=$to"
+	echo "### FP-TEST-END $name rc=$rc secs=$secs timeout=$to left=$(reap "$run")"
 done </etc/fp/tests
 
 # kmemleak (the debug kernel): two scans (an object is reported once it is older than 5 s and

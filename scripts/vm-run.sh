@@ -300,6 +300,11 @@ parse() {
 			}
 		}
 		if (timedout) { if (f == 0) f = 1; note = "timed out after " secs " s" }
+		if (left > 0) {
+			# A test must wait for what it starts; after a timeout, its orphans.
+			if (!timedout) f++
+			note = note (note == "" ? "" : "; ") left " of its processes still running (killed)"
+		}
 		if (f > 0 && fails != "") note = note " || " fails
 		print "TEST", cur, p, f, s, note
 		cur = ""
@@ -307,7 +312,7 @@ parse() {
 	/### FP-TEST-BEGIN / {
 		finish()
 		sub(/.*### FP-TEST-BEGIN /, ""); cur = $1; kind = $2
-		totals = ""; tp = tf = ts = 0; rc = "unfinished"; fails = ""; timedout = 0; secs = 0
+		totals = ""; tp = tf = ts = 0; rc = "unfinished"; fails = ""; timedout = 0; secs = 0; left = 0
 		next
 	}
 	/### FP-TEST-END / {
@@ -317,6 +322,7 @@ parse() {
 			if (kv[1] == "rc") rc = kv[2] + 0
 			if (kv[1] == "secs") secs = kv[2] + 0
 			if (kv[1] == "timeout") timedout = (kv[2] == "1")
+			if (kv[1] == "left") left = kv[2] + 0
 		}
 		finish(); next
 	}
