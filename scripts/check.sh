@@ -11,9 +11,11 @@
 # Lanes: "default", "backports" (Debian's kernels) and "debug": Debian's source of the default
 # kernel built from tinyconfig with KASAN, lockdep, kmemleak and the other checkers
 # (scripts/debug-kernel.sh, cached in FP_CACHE; on an empty cache its build, about 1000
-# objects, took 16 minutes on the loaded 2-core machine, see README). It builds in the
-# background at nice 19 from the start while the other lanes run; the debug lane comes last
-# and waits for it. The debug lane runs the whole suite with longer timeouts
+# objects, took 16 minutes on the loaded 2-core machine, see README). The debug lane runs in
+# the background from the start, in a copy of the tree (its module builds and VM run
+# directories apart from the other lanes', which build in the tree itself): its kernel builds
+# at nice 19 while the other lanes run, then its suite runs beside them; its report is
+# printed after theirs. The debug lane runs the whole suite with longer timeouts
 # (FP_DEBUG_VM_TIMEOUT, default 5400 s; FP_DEBUG_TEST_TIMEOUT, default 900 s per test;
 # FP_DEBUG_TIMEOUT_SCALE, default 4, multiplies every kselftest case's timeout), subtree_test's
 # load cut (FP_DEBUG_TRACE_OPS, default 2500; FP_DEBUG_TINY_CACHE_DIRS, default 1000; see
@@ -46,17 +48,11 @@ else
 	lanes="default backports debug"
 fi
 
-# The debug kernel (scripts/debug-kernel.sh: cached; on an empty cache a build of about 16
-# minutes) builds in the background at nice 19 while the other lanes build and test: it takes
-# the CPU time they leave idle. The debug lane waits for it.
-debug_build_pid='' debug_build_out=$FP_BUILD/debug-kernel.out debug_build_log=$FP_BUILD/debug-kernel.log
-case " $lanes " in
-*" debug "*)
-	mkdir -p "$FP_BUILD"
-	"$FP_TOP/scripts/debug-kernel.sh" >"$debug_build_out" 2>"$debug_build_log" &
-	debug_build_pid=$!
-	;;
-esac
+# The debug lane (run_debug_lane, below) starts in the background once the functions are
+# defined; these are its files.
+debug_dir=$FP_BUILD/debug-lane
+debug_pid='' debug_out=$debug_dir/lane.out debug_res=$debug_dir/lane.result
+debug_kver_file=$debug_dir/kver
 
 # The Debian packages, once for all lanes (dkms is arch all, fpctl does not depend on the
 # kernel): built in the background while the first lane builds; each lane installs them.
@@ -89,10 +85,6 @@ run_lane() {
 	local sel=$1 kver res vm_rc log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
 
 	t_lane=$(date +%s)
-	if [ "$sel" = debug ]; then
-		run_debug_lane
-		return
-	fi
 	fp_log "lane $sel: setting up the build root"
 	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
 		echo "not ok - [$sel] build root setup failed (see the messages above)"
@@ -158,53 +150,79 @@ run_lane() {
 }
 
 # run_debug_lane: build (or reuse) the debug kernel, then the whole suite on it; no DKMS check
-# (DKMS is about Debian's packaged headers). The tests read these knobs from the kernel command
-# line (the kernel passes NAME=VALUE to /init's environment): every kselftest case's timeout
-# times 4 (the KASAN kernel under TCG is slower), and subtree_test's two model-checking loads cut
-# (its random traces 10000 -> 2500 operations, tiny_cache's 5000 (tmpfs) / 2000 (ext4)
-# directories on each side -> 1000): uncut, subtree_test alone ran past 900 s on the debug
-# kernel, and the whole suite took about 27 minutes. The fuzzer keeps its 90 s.
+# (DKMS is about Debian's packaged headers). Runs in the background, in a copy of the tree
+# ($debug_dir/src: the other lanes build in the tree itself), and writes its report to
+# $debug_out and "PASSED FAILED SKIPPED" to $debug_res; the kernel version goes to
+# $debug_kver_file as soon as the kernel is ready (the harness self-test boots it too). The
+# tests read these knobs from the kernel command line (the kernel passes NAME=VALUE to /init's
+# environment): every kselftest case's timeout times 4 (the KASAN kernel under TCG is slower),
+# and subtree_test's two model-checking loads cut (its random traces 10000 -> 2500 operations,
+# tiny_cache's 5000 (tmpfs) / 2000 (ext4) directories on each side -> 1000): uncut,
+# subtree_test alone ran past 900 s on the debug kernel, and the whole suite took about 27
+# minutes. The fuzzer keeps its 90 s.
 debug_knobs="FP_TIMEOUT_SCALE=${FP_DEBUG_TIMEOUT_SCALE:-4} FP_FUZZ_SECS=${FP_DEBUG_FUZZ_SECS:-90}"
 debug_knobs+=" FP_TRACE_OPS=${FP_DEBUG_TRACE_OPS:-2500} FP_TINY_CACHE_DIRS=${FP_DEBUG_TINY_CACHE_DIRS:-1000}"
-debug_kver=''
 run_debug_lane() {
-	local kver res vm_rc p=0 f=0 s=0
+	local kver src=$debug_dir/src res vm_rc p=0 f=0 s=0 t_lane
 
-	fp_log "lane debug: waiting for the debug kernel (scripts/debug-kernel.sh, started at the beginning; log: ${debug_build_log#"$FP_TOP"/})"
-	if ! wait "$debug_build_pid" || ! kver=$(tail -n 1 "$debug_build_out") || [ -z "$kver" ]; then
+	t_lane=$(date +%s)
+	echo "0 1 0" >"$debug_res"	# until the lane says otherwise: one failure
+	fp_log "lane debug: building the debug kernel (scripts/debug-kernel.sh; log: ${debug_dir#"$FP_TOP"/}/kernel.log)"
+	if ! "$FP_TOP/scripts/debug-kernel.sh" >"$debug_dir/kernel.out" 2>"$debug_dir/kernel.log" ||
+		! kver=$(tail -n 1 "$debug_dir/kernel.out") || [ -z "$kver" ]; then
 		echo "not ok - [debug] debug kernel build failed:"
-		tail -n 60 "$debug_build_log" | sed 's/^/#   /'
-		failed=$((failed + 1))
+		tail -n 60 "$debug_dir/kernel.log" | sed 's/^/#   /'
 		return
 	fi
-	sed -n 's/.*\(debug kernel built in .*\)/# \1/p' "$debug_build_log"
-	debug_kver=$kver
-	fp_log "lane debug: target kernel $kver"
-	if ! FP_KERNEL=debug FP_KVER=$kver "$FP_TOP/scripts/build.sh"; then
+	sed -n 's/.*\(debug kernel built in .*\)/# \1/p' "$debug_dir/kernel.log"
+	echo "$kver" >"$debug_kver_file"
+	fp_log "lane debug: target kernel $kver, copying the tree to ${src#"$FP_TOP"/}"
+	rm -rf "$src"
+	mkdir -p "$src"
+	# The tracked and the new files (a fresh clone or a work tree with edits); without git,
+	# the tree minus build outputs.
+	if git -C "$FP_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$FP_TOP" && git ls-files -z --cached --others --exclude-standard |
+			xargs -0 cp --parents -a -t "$src" 2>/dev/null) || true
+	else
+		tar -C "$FP_TOP" --exclude=./build --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+			--warning=no-file-changed -c . | tar -C "$src" -x || true
+	fi
+	if ! FP_KERNEL=debug FP_KVER=$kver "$src/scripts/build.sh"; then
 		echo "not ok - [$kver] build failed (see the messages above); VM tests not run"
-		failed=$((failed + 1))
 		return
 	fi
-	res=$FP_BUILD/check-vm-results
+	res=$src/build/check-vm-results
 	rm -f "$res"
 	vm_rc=0
 	FP_KERNEL=debug FP_KVER=$kver FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} \
 		FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-900} \
-		"$FP_TOP/scripts/vm-run.sh" --result-file "$res" \
+		"$src/scripts/vm-run.sh" --result-file "$res" \
 		--append "$debug_knobs" || vm_rc=$?
 	if [ -s "$res" ]; then
 		read -r p f s <"$res"
-		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	fi
 	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
-		failed=$((failed + 1))
+		f=1
 	fi
 	echo "# lane $kver: $p passed, $f failed, $s skipped"
+	echo "$p $f $s" >"$debug_res"
+	fp_log "lane $kver finished in $(($(date +%s) - t_lane)) s"
 }
 
+case " $lanes " in
+*" debug "*)
+	rm -rf "$debug_dir"
+	mkdir -p "$debug_dir"
+	run_debug_lane >"$debug_out" 2>&1 &
+	debug_pid=$!
+	fp_log "lane debug: started in the background (report: ${debug_out#"$FP_TOP"/})"
+	;;
+esac
+
 for lane in $lanes; do
-	run_lane "$lane"
+	[ "$lane" = debug ] || run_lane "$lane"
 done
 
 # No lane ran (all failed before their checks): still report the package build.
@@ -214,7 +232,14 @@ done
 log=$FP_BUILD/harness-selftest.log
 mkdir -p "$FP_BUILD"
 # With the debug lane, it also boots the debug kernel with planted KASAN, lockdep and kmemleak
-# reports.
+# reports: it waits for that kernel (not for the lane's tests, which go on beside it).
+debug_kver=''
+if [ -n "$debug_pid" ]; then
+	while [ ! -s "$debug_kver_file" ] && kill -0 "$debug_pid" 2>/dev/null; do
+		sleep 5
+	done
+	[ -s "$debug_kver_file" ] && debug_kver=$(cat "$debug_kver_file")
+fi
 if FP_HARNESS_DEBUG_KVER=$debug_kver "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
 	echo "ok - harness self-test: vm-run.sh reports a failing test, a kernel WARNING and planted slab, KFENCE and kmemleak reports"
 	passed=$((passed + 1))
@@ -222,5 +247,13 @@ else
 	echo "not ok - harness self-test: vm-run.sh did not report a planted failure correctly"
 	sed 's/^/#   /' "$log"
 	failed=$((failed + 1))
+fi
+
+if [ -n "$debug_pid" ]; then
+	fp_log "waiting for the debug lane"
+	wait "$debug_pid" || true
+	cat "$debug_out"
+	read -r p f s <"$debug_res" || { p=0 f=1 s=0; }
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 fi
 finish
