@@ -80,9 +80,29 @@ deb_ready() {
 	[ "$deb_status" = ok ]
 }
 
+# vm_suite TOP SEL KVER [vm-run.sh arguments]: the suite in a VM, from the tree TOP, for
+# kernel KVER; prints its report and the lane's totals, and sets suite_totals to "PASSED
+# FAILED SKIPPED" (a VM run that did not complete with no failed test counts one failure).
+suite_totals=''
+vm_suite() {
+	local top=$1 sel=$2 kver=$3 res vm_rc=0 p=0 f=0 s=0
+
+	shift 3
+	res=$top/build/check-vm-results
+	rm -f "$res"
+	FP_KERNEL=$sel FP_KVER=$kver "$top/scripts/vm-run.sh" --result-file "$res" "$@" || vm_rc=$?
+	[ ! -s "$res" ] || read -r p f s <"$res"
+	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
+		f=1
+	fi
+	echo "# lane $kver: $p passed, $f failed, $s skipped"
+	suite_totals="$p $f $s"
+}
+
 # run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
 run_lane() {
-	local sel=$1 kver res vm_rc log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
+	local sel=$1 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
 
 	t_lane=$(date +%s)
 	fp_log "lane $sel: setting up the build root"
@@ -113,19 +133,13 @@ run_lane() {
 		deb_pid=$!
 	fi
 
-	res=$FP_BUILD/check-vm-results
-	rm -f "$res"
-	vm_rc=0
-	FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/vm-run.sh" --result-file "$res" || vm_rc=$?
-	if [ -s "$res" ]; then
-		read -r p f s <"$res"
-		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	fi
-	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
-		failed=$((failed + 1))
-	fi
-	echo "# lane $kver: $p passed, $f failed, $s skipped"
+	# Longer timeouts than vm-run.sh's own: the debug lane's VM and this lane's DKMS and
+	# package VMs run beside this one on 2 cores (subtree_test took 110 s alone and ran past
+	# 300 s beside them on a loaded machine).
+	FP_TEST_TIMEOUT=${FP_TEST_TIMEOUT:-900} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} \
+		vm_suite "$FP_TOP" "$sel" "$kver" --append "FP_TIMEOUT_SCALE=${FP_TIMEOUT_SCALE:-2}"
+	read -r p f s <<<"$suite_totals"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 
 	if wait "$dkms_pid"; then
 		echo "ok - [$kver] DKMS and make install: build, install, load in the VM, remove"
@@ -163,7 +177,7 @@ run_lane() {
 debug_knobs="FP_TIMEOUT_SCALE=${FP_DEBUG_TIMEOUT_SCALE:-4} FP_FUZZ_SECS=${FP_DEBUG_FUZZ_SECS:-90}"
 debug_knobs+=" FP_TRACE_OPS=${FP_DEBUG_TRACE_OPS:-2500} FP_TINY_CACHE_DIRS=${FP_DEBUG_TINY_CACHE_DIRS:-1000}"
 run_debug_lane() {
-	local kver src=$debug_dir/src res vm_rc p=0 f=0 s=0 t_lane
+	local kver src=$debug_dir/src p=0 f=0 s=0 t_lane
 
 	t_lane=$(date +%s)
 	echo "0 1 0" >"$debug_res"	# until the lane says otherwise: one failure
@@ -192,21 +206,9 @@ run_debug_lane() {
 		echo "not ok - [$kver] build failed (see the messages above); VM tests not run"
 		return
 	fi
-	res=$src/build/check-vm-results
-	rm -f "$res"
-	vm_rc=0
-	FP_KERNEL=debug FP_KVER=$kver FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} \
-		FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-900} \
-		"$src/scripts/vm-run.sh" --result-file "$res" \
-		--append "$debug_knobs" || vm_rc=$?
-	if [ -s "$res" ]; then
-		read -r p f s <"$res"
-	fi
-	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
-		f=1
-	fi
-	echo "# lane $kver: $p passed, $f failed, $s skipped"
+	FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-900} \
+		vm_suite "$src" debug "$kver" --append "$debug_knobs"
+	read -r p f s <<<"$suite_totals"
 	echo "$p $f $s" >"$debug_res"
 	fp_log "lane $kver finished in $(($(date +%s) - t_lane)) s"
 }

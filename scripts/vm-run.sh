@@ -222,7 +222,10 @@ boot() {
 		single | multi) ;;
 		*) fp_die "FP_VM_TCG=$FP_VM_TCG: use single or multi" ;;
 		esac
-		accel=(-accel "tcg,thread=$FP_VM_TCG" -cpu max)
+		# la57=off: 4-level paging, as nearly every machine runs. With 5-level paging, a
+		# debug (KASAN) kernel once reported a wild-memory-access at a 5-level direct map
+		# address (ff11...) in an early-boot interrupt, before /init.
+		accel=(-accel "tcg,thread=$FP_VM_TCG" -cpu "max,la57=off")
 	fi
 	log=$run/console.log
 	harden=''
