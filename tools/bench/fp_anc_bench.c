@@ -48,8 +48,9 @@
  *      /proc/meminfo (after vm.stat_refresh). Queued events are read before
  *      memory is measured.
  * Configurations a) to d) run RUNS times each, interleaved, after a
- * warm-up round of every configuration (not counted) and after waiting for a quiet guest; each run starts after 50 ms of idle
- * (what the previous run left, such as RCU callbacks, runs then). Reported:
+ * warm-up round of every configuration (not counted) and after waiting for
+ * a quiet guest; each run starts after 50 ms of idle (what the previous run
+ * left, such as RCU callbacks, runs then). Reported:
  * median, minimum and spread ((max - min) / median) of ns per operation, the
  * difference to "no group", the ratio and difference to the floor (the floor
  * with as many groups in c), cache hits and walks per operation
