@@ -16,8 +16,8 @@
 # directories apart from the other lanes', which build in the tree itself): its kernel builds
 # at nice 19 while the other lanes run, then its suite runs beside them; its report is
 # printed after theirs. The debug lane runs the whole suite with longer timeouts
-# (FP_DEBUG_VM_TIMEOUT, default 5400 s; FP_DEBUG_TEST_TIMEOUT, default 900 s per test;
-# FP_DEBUG_TIMEOUT_SCALE, default 4, multiplies every kselftest case's timeout), subtree_test's
+# (FP_DEBUG_VM_TIMEOUT, default 5400 s; FP_DEBUG_TEST_TIMEOUT, default 1800 s per test;
+# FP_DEBUG_TIMEOUT_SCALE, default 8, multiplies every kselftest case's timeout), subtree_test's
 # load cut (FP_DEBUG_TRACE_OPS, default 2500; FP_DEBUG_TINY_CACHE_DIRS, default 1000; see
 # run_debug_lane), the fuzzer for FP_DEBUG_FUZZ_SECS (default 90), no DKMS or package check,
 # and adds the harness self-test's planted KASAN, lockdep and kmemleak reports.
@@ -169,12 +169,13 @@ run_lane() {
 # $debug_out and "PASSED FAILED SKIPPED" to $debug_res; the kernel version goes to
 # $debug_kver_file as soon as the kernel is ready (the harness self-test boots it too). The
 # tests read these knobs from the kernel command line (the kernel passes NAME=VALUE to /init's
-# environment): every kselftest case's timeout times 4 (the KASAN kernel under TCG is slower),
+# environment): every kselftest case's timeout times 8 (the KASAN kernel under TCG is slower,
+# and the Debian lanes' VMs run beside it),
 # and subtree_test's two model-checking loads cut (its random traces 10000 -> 2500 operations,
 # tiny_cache's 5000 (tmpfs) / 2000 (ext4) directories on each side -> 1000): uncut,
 # subtree_test alone ran past 900 s on the debug kernel, and the whole suite took about 27
 # minutes. The fuzzer keeps its 90 s.
-debug_knobs="FP_TIMEOUT_SCALE=${FP_DEBUG_TIMEOUT_SCALE:-4} FP_FUZZ_SECS=${FP_DEBUG_FUZZ_SECS:-90}"
+debug_knobs="FP_TIMEOUT_SCALE=${FP_DEBUG_TIMEOUT_SCALE:-8} FP_FUZZ_SECS=${FP_DEBUG_FUZZ_SECS:-90}"
 debug_knobs+=" FP_TRACE_OPS=${FP_DEBUG_TRACE_OPS:-2500} FP_TINY_CACHE_DIRS=${FP_DEBUG_TINY_CACHE_DIRS:-1000}"
 run_debug_lane() {
 	local kver src=$debug_dir/src p=0 f=0 s=0 t_lane
@@ -206,7 +207,7 @@ run_debug_lane() {
 		echo "not ok - [$kver] build failed (see the messages above); VM tests not run"
 		return
 	fi
-	FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-900} \
+	FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-1800} \
 		vm_suite "$src" debug "$kver" --append "$debug_knobs"
 	read -r p f s <<<"$suite_totals"
 	echo "$p $f $s" >"$debug_res"
