@@ -332,6 +332,30 @@ static bool resp_give(struct rng *r, int fd)
 
 /* ---- thread: groups ------------------------------------------------------------------ */
 
+/*
+ * Whether a dup of a slot's number may go into the slots: not when the number
+ * has meanwhile been closed and reused by a permission group. A second fd would
+ * keep that group alive after the closer's close, with nobody reading its
+ * events: tasks would wait for its responses forever while holding other
+ * groups, whose close then waits for them (seen: the teardown hung). Read
+ * from the dup's fdinfo: a group of a permission class never goes there.
+ */
+static bool may_share(int fd)
+{
+	char path[64], buf[512], *p;
+	unsigned int flags;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (fp_read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strstr(buf, "fanotify flags:");
+	if (!p)
+		return true;	/* not a group: harmless in a slot */
+	if (sscanf(p, "fanotify flags:%x", &flags) != 1)
+		return false;
+	return !(flags & (FAN_CLASS_CONTENT | FAN_CLASS_PRE_CONTENT));
+}
+
 static const unsigned int classes[] = {
 	FAN_CLASS_NOTIF, FAN_CLASS_NOTIF, FAN_CLASS_NOTIF, FAN_CLASS_CONTENT, FAN_CLASS_PRE_CONTENT,
 };
@@ -448,8 +472,10 @@ static void *groups_thread(void *arg)
 		case 3:
 			fd = __atomic_load_n(&slots[rnd(&r, NSLOTS)], __ATOMIC_RELAXED);
 			fd = fd >= 0 ? dup(fd) : -1;	/* the same group, another fd */
-			if (fd >= 0)
+			if (fd >= 0 && may_share(fd))
 				slot_put(&r, fd);
+			else if (fd >= 0)
+				close(fd);
 			break;
 		default:
 			drain(__atomic_load_n(&slots[rnd(&r, NSLOTS)], __ATOMIC_RELAXED));
