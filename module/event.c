@@ -61,13 +61,35 @@ EXPORT_SYMBOL_GPL(fanotify_fastpath_event_dir);
 #endif
 
 /**
+ * fp_dir_alias() - the dentry of a directory
+ * @dir: a directory inode
+ *
+ * A directory has at most one alias; it is read under i_lock, and dentries
+ * are freed after an RCU grace period, so it stays readable after the lock
+ * is dropped.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the dentry (valid under RCU only) or NULL.
+ */
+struct dentry *fp_dir_alias(struct inode *dir)
+{
+	struct dentry *dentry;
+
+	if (!S_ISDIR(dir->i_mode))
+		return NULL;
+	spin_lock(&dir->i_lock);
+	dentry = hlist_empty(&dir->i_dentry) ? NULL :
+		 hlist_entry(dir->i_dentry.first, struct dentry, FP_D_ALIAS);
+	spin_unlock(&dir->i_lock);
+	return dentry;
+}
+
+/**
  * fp_event_dir_dentry() - a dentry of the event's directory
  * @event: the event passed to fp_handler
  * @dir: fanotify_fastpath_event_dir(@event), not NULL
  *
- * The event's dentry or its parent when that is @dir, else @dir's alias (a
- * directory has at most one), read under i_lock: dentries are freed after an
- * RCU grace period, so it stays readable after the lock is dropped.
+ * The event's dentry or its parent when that is @dir, else @dir's alias.
  *
  * Context: rcu_read_lock() held.
  * Return: the dentry (valid under RCU only) or NULL.
@@ -85,13 +107,7 @@ struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event,
 		if (d_inode_rcu(parent) == dir)
 			return parent;
 	}
-	if (!S_ISDIR(dir->i_mode))
-		return NULL;
-	spin_lock(&dir->i_lock);
-	dentry = hlist_empty(&dir->i_dentry) ? NULL :
-		 hlist_entry(dir->i_dentry.first, struct dentry, FP_D_ALIAS);
-	spin_unlock(&dir->i_lock);
-	return dentry;
+	return fp_dir_alias(dir);
 }
 
 /**

@@ -11,7 +11,9 @@
  *	attach.c	attachments: attach, replace, detach, query, end
  *	hook.c		a hooked group's ops copy, the event path and verdicts
  *	ancestry.c tags.c event.c	per-attachment state and event helpers
- *			exported to handlers (ancestry.c uses event.c)
+ *			exported to handlers (ancestry.c uses event.c); the
+ *			ancestry cache is four files, layered in ancestry.h:
+ *			ancestry.c > anc_roots.c > anc_watch.c > anc_cache.c
  *
  * The one upward edge: when a hooked group dies, hook.c calls
  * fp_attachment_group_died() (attach.c). Registry changes reach sysfs through
@@ -43,6 +45,7 @@
 /* main.c: module parameters */
 extern unsigned int fp_param_tag_max;
 extern unsigned int fp_param_cache_max;
+extern unsigned int fp_param_cache_gen_start;
 extern bool fp_param_allow_unprivileged;
 
 /* registry.c */
@@ -205,7 +208,7 @@ void fp_ancestry_exit(void);
 struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg);
 void fp_ancestry_end(struct fp_ancestry *anc);
 struct fp_ancestry_info {
-	u64 roots, entries, max, evicted, invalidations;
+	u64 roots, entries, max, evicted, invalidations, filesystems, flushes;
 };
 
 void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info);
@@ -218,6 +221,7 @@ void fp_tag_store_destroy(struct fp_tag_store *store);
 unsigned int fp_tag_count(struct fp_tag_store *store);
 
 /* event.c */
+struct dentry *fp_dir_alias(struct inode *dir);
 struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event,
 				   struct inode *dir);
 

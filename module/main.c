@@ -21,6 +21,12 @@ module_param_named(cache_max, fp_param_cache_max, uint, 0644);
 MODULE_PARM_DESC(cache_max,
 		 "Directories the ancestry cache of an attachment holds at most, unless the handler sets its own cap; read when its first root is added (default 65536, at least 16)");
 
+/* Tests reach the 32-bit generation's wrap without 2^32 directory moves. */
+unsigned int fp_param_cache_gen_start;
+module_param_named(cache_gen_start, fp_param_cache_gen_start, uint, 0600);
+MODULE_PARM_DESC(cache_gen_start,
+		 "Generation a new ancestry cache starts at (default 0; for tests of its wrap, which drops every cached answer)");
+
 bool fp_param_allow_unprivileged;
 module_param_named(allow_unprivileged, fp_param_allow_unprivileged, bool, 0644);
 MODULE_PARM_DESC(allow_unprivileged,
