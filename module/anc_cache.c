@@ -55,6 +55,7 @@
 
 /* Events that have no directory and are never delivered for lack of one. */
 #define FP_ANC_NODIR_EVENTS	(FS_DELETE_SELF | FS_MOVE_SELF | FS_ERROR)
+#define FP_ANC_ALIASES		4	/* hard links judged for an event without directory */
 
 static struct kmem_cache *fp_anc_cachep;
 
@@ -249,8 +250,9 @@ struct fp_anc_walk {
 };
 
 /*
- * Cache the answer for the directories a walk passed. Nothing is cached when
- * the generation changed since the walk began. A directory being deleted
+ * Cache the answer for the directories a walk passed (only the first, the
+ * event's directory, when the cache would have to evict for them). Nothing
+ * is cached when the generation changed since the walk began. A directory being deleted
  * (S_DEAD, set before its deletion is notified) is skipped: its entry could
  * outlive it. Context: rcu_read_lock() held (the inodes are RCU-freed); does
  * not sleep.
@@ -260,13 +262,15 @@ static void fp_anc_fill(struct fp_ancestry *anc, struct hlist_head *buckets,
 {
 	struct mem_cgroup *old_memcg;
 	struct fp_anc_entry *e;
-	unsigned int i;
+	unsigned int i, n;
 
 	old_memcg = set_active_memcg(anc->memcg);
 	spin_lock(&anc->lock);
 	if (anc->gen != gen)
 		goto out;
-	for (i = 0; i < w->n; i++) {
+	/* A full cache evicts for each new entry: only the event's directory pays. */
+	n = anc->count + w->n > anc->max ? 1 : w->n;
+	for (i = 0; i < n; i++) {
 		struct inode *inode = w->rec[i];
 		u64 state = fp_anc_state(gen, w->inside ? w->depth + w->steps - i : 0,
 					 w->inside);
@@ -470,6 +474,37 @@ static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
 	return fp_anc_answer(at->anc, at->stats, dir, sbflags, event, dentry);
 }
 
+/*
+ * An event without a directory: *_SELF and FS_ERROR are outside; for others
+ * on a file (the link count's FS_ATTRIB, a file opened through a disconnected
+ * dentry) the directories of the file's names decide when they agree, else
+ * the answer is unsure. Context: rcu_read_lock() held.
+ */
+static int fp_anc_nodir(struct fp_attachment *at, const struct fanotify_fastpath_event *event)
+{
+	struct dentry *parents[FP_ANC_ALIASES];
+	struct inode *inode, *dir;
+	int i, n, a, ret = -EAGAIN;
+
+	if (event->mask & FP_ANC_NODIR_EVENTS)
+		return 0;
+	inode = fsnotify_data_inode(event->data, event->data_type);
+	n = inode && !S_ISDIR(inode->i_mode) ?
+	    fp_inode_parents(inode, parents, FP_ANC_ALIASES) : -1;
+	for (i = 0; i < n; i++) {
+		dir = d_inode_rcu(parents[i]);
+		a = dir ? fp_anc_decide(at, dir, NULL, parents[i]) : -EAGAIN;
+		if (a < 0 || (i && a != ret)) {
+			ret = -EAGAIN;
+			break;
+		}
+		ret = a;
+	}
+	if (ret < 0)
+		this_cpu_inc(at->stats->v[FP_STAT_ANC_UNSURE]);
+	return ret;
+}
+
 /**
  * fanotify_fastpath_subtree_match() - is the event's directory inside the roots?
  * @hook: the attachment (fp_handler's argument)
@@ -478,9 +513,11 @@ static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
  * Judges the directory the event is reported in (fanotify_fastpath_event_dir());
  * FAN_RENAME, which fanotify reports with its old and its new parent, is
  * inside when either is. *_SELF events and FS_ERROR, which have no
- * directory, are outside; any other event whose directory cannot be known
- * (a file reached through a disconnected dentry, e.g. by open_by_handle_at()
- * or an NFS export) is unsure. O(1) when the directory's answer is cached;
+ * directory, are outside. Other events on a file that fsnotify sends without
+ * a directory (the FS_ATTRIB of a link count change, events on a file
+ * reached through a disconnected dentry, e.g. by open_by_handle_at() or an
+ * NFS export) are judged by the directories of the file's names when they
+ * agree, else unsure. O(1) when the directory's answer is cached;
  * otherwise a walk up to the nearest cached directory or root, which fills
  * the cache.
  *
@@ -496,12 +533,8 @@ int fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
 	struct dentry *moved, *parent;
 	int ret;
 
-	if (unlikely(!dir)) {
-		if (event->mask & FP_ANC_NODIR_EVENTS)
-			return 0;
-		this_cpu_inc(at->stats->v[FP_STAT_ANC_UNSURE]);
-		return -EAGAIN;
-	}
+	if (unlikely(!dir))
+		return fp_anc_nodir(at, event);
 	ret = fp_anc_decide(at, dir, event, NULL);
 	if (ret || !(event->mask & FS_RENAME))
 		return ret;
@@ -520,7 +553,11 @@ int fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_match);
 
-/* Allocate the buckets for the cap. Context: anc->mutex held. */
+/*
+ * Allocate the buckets for the cap: the handler's, or the module parameter
+ * cache_max; an attacher without CAP_SYS_ADMIN gets cache_max at most.
+ * Context: anc->mutex held.
+ */
 int fp_anc_prepare(struct fp_ancestry *anc)
 {
 	struct hlist_head *buckets;
@@ -529,6 +566,8 @@ int fp_anc_prepare(struct fp_ancestry *anc)
 	if (anc->buckets)
 		return 0;
 	cap = anc->max ? anc->max : READ_ONCE(fp_param_cache_max);
+	if (anc->limited)
+		cap = min(cap, READ_ONCE(fp_param_cache_max));
 	cap = clamp_t(unsigned int, cap, FP_ANC_MIN_CAP, FP_ANC_MAX_CAP);
 	/* About two entries per bucket when full: O(1) at any size. */
 	bits = ilog2(roundup_pow_of_two(cap)) - 1;

@@ -20,8 +20,10 @@
  * adding marks); anc->lock protects the roots list and the hash. The root
  * group's freeing_mark takes anc->lock only.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
+#include <linux/mount.h>
 #include <linux/slab.h>
 
 #include "ancestry.h"
@@ -119,12 +121,14 @@ static struct fp_anc_root *fp_anc_root_new(struct fp_ancestry *anc, struct inode
  * The root is its directory's inode, which an fsnotify mark holds (not its
  * dentry or mount): it stays a root when moved, stops being one when deleted
  * or unmounted. Its filesystem is watched for directory moves from now on.
- * Memory is charged to the memory cgroup of the task that attached.
+ * Memory is charged to the memory cgroup of the task that attached. A
+ * caller without CAP_SYS_ADMIN must have read and search permission on the
+ * directory.
  *
  * Context: process context, may sleep; fp_init or the control device.
  * Return: 0, -EINVAL for unknown @flags, -ENOTDIR, -ENOSPC with
  * FAN_FP_ROOTS_MAX roots, -ENOENT when the directory is being deleted,
- * -ENOMEM.
+ * -EACCES (see above), -ENOMEM.
  */
 int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
 				       const struct path *path, u32 flags)
@@ -142,6 +146,15 @@ int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
 		return -ENOTDIR;
 	if (IS_DEADDIR(inode))
 		return -ENOENT;
+	/*
+	 * A root holds its inode. Without CAP_SYS_ADMIN, only a directory the
+	 * caller may list (an O_PATH fd alone does not grant that).
+	 */
+	if (!capable(CAP_SYS_ADMIN)) {
+		ret = inode_permission(mnt_idmap(path->mnt), inode, MAY_READ | MAY_EXEC);
+		if (ret)
+			return ret;
+	}
 
 	mutex_lock(&anc->mutex);
 	old_memcg = set_active_memcg(anc->memcg);

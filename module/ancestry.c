@@ -25,10 +25,12 @@ struct workqueue_struct *fp_anc_wq;
 /**
  * fp_ancestry_new() - a new, empty cache (no roots, no buckets yet)
  * @memcg: the memory cgroup to charge; the cache takes its own reference
+ * @limited: the attacher lacks CAP_SYS_ADMIN: a cap above the module
+ *	parameter cache_max is lowered to it
  *
  * Return: the cache or NULL.
  */
-struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg)
+struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg, bool limited)
 {
 	struct fp_ancestry *anc = kzalloc(sizeof(*anc), GFP_KERNEL_ACCOUNT);
 
@@ -40,6 +42,7 @@ struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg)
 	INIT_LIST_HEAD(&anc->subs);
 	fp_memcg_hold(memcg);
 	anc->memcg = memcg;
+	anc->limited = limited;
 	return anc;
 }
 

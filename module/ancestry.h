@@ -113,6 +113,7 @@ struct fp_ancestry {
 	struct work_struct gc_work;	/* subscriptions of filesystems without roots */
 	struct work_struct free_work;	/* the release, in process context */
 	struct mem_cgroup *memcg;
+	bool limited;			/* attached without CAP_SYS_ADMIN */
 	u64 evicted;
 	u64 invalidations;
 	u64 flushes;			/* generation wraps: every entry dropped */

@@ -11,6 +11,7 @@
  * fp_mutex is taken; fp_free and the teardown of tags and the ancestry cache
  * run after the attachment is unpublished and an RCU grace period has passed.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -79,7 +80,8 @@ static struct fp_attachment *fp_attachment_new(struct fsnotify_group *group,
 	if (!at->stats)
 		goto err;
 	at->memcg = fp_memcg_current();
-	at->anc = fp_ancestry_new(at->memcg);
+	/* An attacher without CAP_SYS_ADMIN gets the administrator's cache cap at most. */
+	at->anc = fp_ancestry_new(at->memcg, !capable(CAP_SYS_ADMIN));
 	if (!at->anc)
 		goto err;
 	at->hook.ops = h->ops;

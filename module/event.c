@@ -85,6 +85,36 @@ struct dentry *fp_dir_alias(struct inode *dir)
 }
 
 /**
+ * fp_inode_parents() - the parent dentries of a file's aliases
+ * @inode: a file (not a directory)
+ * @out: filled with up to @max parents, valid under RCU only
+ * @max: size of @out
+ *
+ * Read under i_lock (see fp_dir_alias()).
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the number of parents (0 when the inode has no alias), or -1 when
+ * an alias is disconnected (its parent is unknown) or there are more than
+ * @max.
+ */
+int fp_inode_parents(struct inode *inode, struct dentry **out, int max)
+{
+	struct dentry *dentry;
+	int n = 0;
+
+	spin_lock(&inode->i_lock);
+	hlist_for_each_entry(dentry, &inode->i_dentry, FP_D_ALIAS) {
+		if (n == max || IS_ROOT(dentry)) {
+			n = -1;
+			break;
+		}
+		out[n++] = READ_ONCE(dentry->d_parent);
+	}
+	spin_unlock(&inode->i_lock);
+	return n;
+}
+
+/**
  * fp_event_dir_dentry() - a dentry of the event's directory
  * @event: the event passed to fp_handler
  * @dir: fanotify_fastpath_event_dir(@event), not NULL

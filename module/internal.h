@@ -205,7 +205,7 @@ struct fp_group *fp_group_hook(struct fsnotify_group *group);
 /* ancestry.c */
 int fp_ancestry_init(void);
 void fp_ancestry_exit(void);
-struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg);
+struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg, bool limited);
 void fp_ancestry_end(struct fp_ancestry *anc);
 struct fp_ancestry_info {
 	u64 roots, entries, max, evicted, invalidations, filesystems, flushes;
@@ -222,6 +222,7 @@ unsigned int fp_tag_count(struct fp_tag_store *store);
 
 /* event.c */
 struct dentry *fp_dir_alias(struct inode *dir);
+int fp_inode_parents(struct inode *inode, struct dentry **out, int max);
 struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event,
 				   struct inode *dir);
 

@@ -18,6 +18,11 @@
  *			it near the top with the core's cache_gen_start
  *			parameter): every cached answer is dropped, answers
  *			stay right on both sides of the wrap
+ *   unprivileged	with allow_unprivileged=Y, a caller without
+ *			CAP_SYS_ADMIN asking for cache=4194304 gets the
+ *			administrator's cache_max; it cannot make a root of a
+ *			directory it may not list (an O_PATH fd of it is not
+ *			enough): EACCES; a directory it may list is fine
  *   rename_storm	renames on another filesystem and moves between
  *			fresh parents outside the root, as fast as the
  *			machine runs them, while files are created inside and
@@ -33,12 +38,15 @@
 #include <linux/loop.h>
 #include <pthread.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 
 #include "fp_util.h"
 #include "kselftest_harness.h"
 
 #define NR_FS		(FAN_FP_ROOTS_MAX + 6)
-#define GEN_PARAM	"/sys/module/fanotify_fastpath/parameters/cache_gen_start"
+#define PARAMS		"/sys/module/fanotify_fastpath/parameters/"
+#define GEN_PARAM	PARAMS "cache_gen_start"
+#define UNPRIV_PARAM	PARAMS "allow_unprivileged"
 
 FIXTURE(bounds) {
 	int dev;
@@ -65,6 +73,7 @@ FIXTURE_TEARDOWN(bounds)
 	if (system(cmd))
 		TH_LOG("cleanup of %s failed", self->dir);
 	fp_write_file(GEN_PARAM, "0");
+	fp_write_file(UNPRIV_PARAM, "N");
 }
 
 static int mount_tmpfs(const char *path)
@@ -376,6 +385,61 @@ TEST_F(bounds, generation_wrap)
 	}
 	EXPECT_EQ(0, fp_detach(self->dev, fan));
 	close(fan);
+}
+
+/* What the unprivileged child checks; its exit code is the first that failed. */
+static int unprivileged_child(int dev, const char *open_dir, const char *closed_dir)
+{
+	struct fanotify_fastpath_info info;
+	char args[160];
+	int fan, fd;
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 10;
+	fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC, O_RDONLY);
+	if (fan < 0)
+		return 11;
+	snprintf(args, sizeof(args), "cache=4194304 root=%s", open_dir);
+	if (fp_attach(dev, fan, "subtree", args))
+		return 12;
+	if (fp_query(dev, fan, &info) || info.cache_max != fp_read_long(PARAMS "cache_max"))
+		return 13;
+	fd = open(closed_dir, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return 14;
+	if (fp_root_fd(dev, fan, fd, 0) != -EACCES)
+		return 15;
+	close(fd);
+	fd = open(open_dir, O_PATH | O_DIRECTORY);
+	if (fd < 0 || fp_root_fd(dev, fan, fd, FAN_FP_ROOT_EXCLUDE))
+		return 16;
+	if (fp_query(dev, fan, &info) || info.roots != 1)
+		return 17;
+	if (fp_detach(dev, fan))
+		return 18;
+	return 0;
+}
+
+TEST_F(bounds, unprivileged)
+{
+	char open_dir[96], closed_dir[96];
+	int status;
+	pid_t pid;
+
+	snprintf(open_dir, sizeof(open_dir), "%s/open", self->dir);
+	snprintf(closed_dir, sizeof(closed_dir), "%s/closed", self->dir);
+	ASSERT_EQ(0, chmod(self->dir, 0755));
+	ASSERT_EQ(0, mkdir(open_dir, 0755));
+	ASSERT_EQ(0, mkdir(closed_dir, 0700));
+	ASSERT_EQ(0, fp_write_file(UNPRIV_PARAM, "Y"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(unprivileged_child(self->dev, open_dir, closed_dir));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("10 setresuid, 11 fanotify_init, 12 attach, 13 the cap is not cache_max, 14 open, 15 no EACCES for a closed directory, 16 open directory refused, 17 roots, 18 detach");
 }
 
 /* ---- rename storm -------------------------------------------------------------------------- */

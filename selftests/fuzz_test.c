@@ -23,9 +23,17 @@
  *		fp_test_handler
  *   bpf	registers and unregisters the BPF handler subtree_bpf
  *		(selftests/bpf/subtree.bpf.c)
- *   control	changes tag_max, cache_max and allow_unprivileged, drops
- *		caches, mounts and unmounts tmpfs filesystems that attached
- *		groups have roots and marks on
+ *   control	changes tag_max, cache_max, cache_gen_start (new caches start
+ *		just below their generation's 32-bit wrap) and
+ *		allow_unprivileged, drops caches, mounts and unmounts tmpfs
+ *		filesystems that attached groups have roots and marks on
+ *   bounds	past every bound of the ancestry cache: NBFS tmpfs filesystems
+ *		(more than FAN_FP_ROOTS_MAX), each with a directory that becomes
+ *		a root of the thread's own subtree attachment (re-attached with
+ *		random caps, from 16 directories up) or of any slot's, and that
+ *		is then deleted, recreated, removed as a root or unmounted; the
+ *		attachment reaches FAN_FP_ROOTS_MAX roots and gets ENOSPC, and
+ *		sees more filesystems come and go than its set holds
  *   unpriv	a child process of uid 65534 using the device fd root opened,
  *		on groups of its own, while allow_unprivileged flips
  * Every ioctl and module operation must fail, if it fails, with an errno its
@@ -60,6 +68,7 @@
 #define BASE		"/tmp/fpfuzz"
 #define NSLOTS		24
 #define NMOUNTS		3
+#define NBFS		(FAN_FP_ROOTS_MAX + 16)	/* the bounds thread's filesystems */
 #define NRESP		4
 #define ANC_SLAB	"/sys/kernel/slab/fp_anc_entry"
 
@@ -84,7 +93,7 @@ static bool mounted[NMOUNTS];		/* mount_lock */
  * What each thread (and the unprivileged child, in shared memory) is doing,
  * for the report when one does not stop: its operation and kernel stack.
  */
-#define NTHREADS	16
+#define NTHREADS	17
 struct thread_state {
 	const char *op;
 	pid_t tid;
@@ -1017,9 +1026,12 @@ static void *control_thread(void *arg)
 	rng_init(&r, (uintptr_t)arg);
 	while (!stopping()) {
 		set_op(&r, "parameters, caches, mounts");
-		switch (rnd(&r, 8)) {
+		switch (rnd(&r, 9)) {
 		case 0:
 			set_param("tag_max", caps[rnd(&r, ncaps)]);
+			break;
+		case 8:
+			set_param("cache_gen_start", chance(&r, 50) ? "0" : "4294967290");
 			break;
 		case 1:
 			set_param("cache_max", caps[rnd(&r, ncaps)]);
@@ -1050,6 +1062,92 @@ static void *control_thread(void *arg)
 		}
 		msleep_rnd(&r, 150);
 	}
+	return NULL;
+}
+
+/* ---- thread: the ancestry cache's bounds -------------------------------------------------- */
+
+static bool bfs_mounted[NBFS];		/* the bounds thread only, then the teardown */
+
+static const char * const bounds_args[] = {
+	"", "cache=16", "cache=17", "cache=1000", "cache=4194304",
+};
+
+/* The bounds thread's own group with the subtree handler (re)attached: its fd. */
+static int bounds_group(struct rng *r, int fan)
+{
+	if (fan >= 0 && !chance(r, 2))
+		return fan;
+	if (fan >= 0)
+		close(fan);
+	fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_NONBLOCK | FAN_CLOEXEC,
+			    O_RDONLY);
+	if (fan < 0)
+		return -1;
+	check("ATTACH (bounds)", fp_attach(dev, fan, "subtree",
+					   bounds_args[rnd(r, ARRAY_SIZE(bounds_args))]));
+	return fan;
+}
+
+static void *bounds_thread(void *arg)
+{
+	char p[64], rp[80];
+	int fan = -1, fd, i, ret;
+	struct rng r;
+
+	rng_init(&r, (uintptr_t)arg);
+	while (!stopping()) {
+		set_op(&r, "bounds: filesystems and roots past FAN_FP_ROOTS_MAX");
+		fan = bounds_group(&r, fan);
+		i = rnd(&r, NBFS);
+		snprintf(p, sizeof(p), BASE "/b%d", i);
+		snprintf(rp, sizeof(rp), "%s/r", p);
+		if (!bfs_mounted[i]) {
+			mkdir(p, 0755);
+			if (!mount("fpfuzzb", p, "tmpfs", 0, "size=1m")) {
+				bfs_mounted[i] = true;
+				mkdir(rp, 0755);
+				if (fan >= 0)
+					fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+						      FAN_CREATE, AT_FDCWD, p);
+			}
+			count_op();
+			continue;
+		}
+		switch (rnd(&r, 8)) {
+		case 0:
+			if (!umount2(p, chance(&r, 50) ? MNT_DETACH : 0))
+				bfs_mounted[i] = false;
+			count_op();
+			break;
+		case 1:
+			rmdir(rp);	/* the root goes away by itself */
+			mkdir(rp, 0755);
+			count_op();
+			break;
+		case 2:
+			fd = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			ret = fd < 0 ? 0 : fp_root_fd(dev, fan, fd, FAN_FP_ROOT_REMOVE);
+			check("ROOT remove (bounds)", ret);
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 3:
+			fp_touch(rp, "f");
+			count_op();
+			break;
+		default:
+			fd = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			ret = fd < 0 ? 0 : fp_root_fd(dev, chance(&r, 80) ? fan : rnd_fd(&r), fd,
+						      chance(&r, 25) ? FAN_FP_ROOT_EXCLUDE : 0);
+			check("ROOT add (bounds)", ret);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+	}
+	if (fan >= 0)
+		close(fan);
 	return NULL;
 }
 
@@ -1284,6 +1382,13 @@ static void cleanup_mounts(void)
 	char p[64];
 	int i;
 
+	for (i = 0; i < NBFS; i++) {
+		snprintf(p, sizeof(p), BASE "/b%d", i);
+		while (!umount2(p, MNT_DETACH))
+			;
+		bfs_mounted[i] = false;
+	}
+
 	for (i = 0; i < NMOUNTS; i++) {
 		snprintf(p, sizeof(p), BASE "/m%d", i);
 		while (!umount2(p, MNT_DETACH))
@@ -1378,6 +1483,7 @@ int main(int argc, char **argv)
 	fns[nth++] = modules_thread;
 	fns[nth++] = bpf_thread;
 	fns[nth++] = control_thread;
+	fns[nth++] = bounds_thread;
 	for (i = 0; i < nth; i++)
 		if (pthread_create(&th[i], NULL, fns[i], (void *)(uintptr_t)i))
 			ksft_exit_fail_msg("pthread_create\n");
@@ -1426,6 +1532,7 @@ int main(int argc, char **argv)
 			 "unprivileged: N refuses attaching, Y only admin-only handlers\n");
 	set_param("tag_max", orig_tag_max);
 	set_param("cache_max", orig_cache_max);
+	set_param("cache_gen_start", "0");
 	set_param("allow_unprivileged", orig_unpriv);
 	/*
 	 * Freeing is asynchronous in places (fsnotify's mark reaper, RCU, a

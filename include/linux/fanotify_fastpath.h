@@ -78,7 +78,10 @@ struct fanotify_fastpath_hook {
  * @flags: FAN_FP_F_* flags
  * @owner: THIS_MODULE for C handlers (pinned while attached); NULL for BPF
  *
- * fp_init and fp_free must not call back into the fanotify_fastpath API.
+ * fp_init may use the per-attachment API on its own @hook (subtree roots and
+ * cap, tags), which is what it is for; it runs with no core lock held.
+ * fp_free must not call the API, and neither may register, unregister,
+ * attach or detach handlers.
  */
 struct fanotify_fastpath_ops {
 	int (*fp_handler)(struct fsnotify_group *group,
@@ -127,10 +130,12 @@ int fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
  * met walking up the dentry tree from it (itself included) is an include
  * root; outside when it is an exclude root or when no root is met up to its
  * filesystem's root. Like is_subdir(), mounts are not crossed: a filesystem
- * mounted inside a root is outside unless it has roots of its own. Roots and
- * cached answers never pin inodes, dentries or mounts. A root that is deleted
- * stops being one; when its filesystem is unmounted every root on it is
- * removed (and stays removed if it is mounted again).
+ * mounted inside a root is outside unless it has roots of its own. A root
+ * holds its directory's inode (an fsnotify inode mark), never a dentry or a
+ * mount, so an unmount is never refused because of it; cached answers hold
+ * nothing. A root that is deleted stops being one; when its filesystem is
+ * unmounted every root on it is removed (and stays removed if it is mounted
+ * again).
  */
 int fanotify_fastpath_subtree_add_root(struct fanotify_fastpath_hook *hook,
 				       const struct path *path, u32 flags);
