@@ -34,7 +34,6 @@
  * of a walk holds rename_lock, never together with anc->lock.
  */
 #include <linux/dcache.h>
-#include <linux/exportfs.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
 #include <linux/hash.h>
@@ -43,6 +42,7 @@
 #include <linux/slab.h>
 
 #include "ancestry.h"
+#include "subvol.h"
 
 #define FP_ANC_FILL		32	/* directories one walk fills */
 #define FP_ANC_MAX_WALK		4096	/* deeper than this is unsure (delivered) */
@@ -113,27 +113,6 @@ u32 fp_anc_sb_flags_of(struct super_block *sb)
 	return 0;
 }
 
-/*
- * The subvolume of @inode on a FP_ANC_SB_SUBVOL filesystem: the words of its
- * file handle after the inode number (btrfs: the subvolume's root id). File
- * handles are a stable on-wire format; encoding one without a parent only
- * reads the inode. Context: any; does not sleep. Return: 0 when unknown.
- */
-static u64 fp_anc_subvol(struct inode *inode)
-{
-	const struct export_operations *nop = inode->i_sb->s_export_op;
-	u32 fh[6];
-	int len = ARRAY_SIZE(fh);
-	int type;
-
-	if (!nop || !nop->encode_fh)
-		return 0;
-	type = nop->encode_fh(inode, fh, &len, NULL);
-	if (type < 0 || type == FILEID_INVALID || len < 4)
-		return 0;
-	return (u64)fh[3] << 32 | fh[2];
-}
-
 /* Was @e made for this very directory (not for a freed one at its address)? */
 static bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
 			    u32 sbflags)
@@ -143,7 +122,7 @@ static bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
 	if (READ_ONCE(e->igen) != inode->i_generation || e->ino != inode->i_ino ||
 	    e->sb != inode->i_sb)
 		return false;
-	return likely(!(sbflags & FP_ANC_SB_SUBVOL)) || e->subvol == fp_anc_subvol(inode);
+	return likely(!(sbflags & FP_ANC_SB_SUBVOL)) || e->subvol == fp_inode_subvol(inode);
 }
 
 /*
@@ -295,7 +274,7 @@ static void fp_anc_fill(struct fp_ancestry *anc, struct hlist_head *buckets,
 		e->sb = inode->i_sb;
 		e->ino = inode->i_ino;
 		e->igen = inode->i_generation;
-		e->subvol = (sbflags & FP_ANC_SB_SUBVOL) ? fp_anc_subvol(inode) : 0;
+		e->subvol = (sbflags & FP_ANC_SB_SUBVOL) ? fp_inode_subvol(inode) : 0;
 		e->kind = FP_ANC_DIR;
 		e->used = 0;
 		e->state = state;
