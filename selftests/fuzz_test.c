@@ -68,7 +68,7 @@
 #define BASE		"/tmp/fpfuzz"
 #define NSLOTS		24
 #define NMOUNTS		3
-#define NBFS		(FAN_FP_ROOTS_MAX + 16)	/* the bounds thread's filesystems */
+#define NBFS		(FAN_FP_ROOTS_MAX + 32)	/* the bounds thread's filesystems */
 #define NRESP		4
 #define ANC_SLAB	"/sys/kernel/slab/fp_anc_entry"
 
@@ -1068,6 +1068,7 @@ static void *control_thread(void *arg)
 /* ---- thread: the ancestry cache's bounds -------------------------------------------------- */
 
 static bool bfs_mounted[NBFS];		/* the bounds thread only, then the teardown */
+static unsigned long bfs_mounts, bfs_roots, bfs_enospc, bfs_ended;	/* bounds thread */
 
 static const char * const bounds_args[] = {
 	"", "cache=16", "cache=17", "cache=1000", "cache=4194304",
@@ -1076,7 +1077,7 @@ static const char * const bounds_args[] = {
 /* The bounds thread's own group with the subtree handler (re)attached: its fd. */
 static int bounds_group(struct rng *r, int fan)
 {
-	if (fan >= 0 && !chance(r, 2))
+	if (fan >= 0 && rnd(r, 1000))
 		return fan;
 	if (fan >= 0)
 		close(fan);
@@ -1106,6 +1107,7 @@ static void *bounds_thread(void *arg)
 			mkdir(p, 0755);
 			if (!mount("fpfuzzb", p, "tmpfs", 0, "size=1m")) {
 				bfs_mounted[i] = true;
+				bfs_mounts++;
 				mkdir(rp, 0755);
 				if (fan >= 0)
 					fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
@@ -1114,14 +1116,17 @@ static void *bounds_thread(void *arg)
 			count_op();
 			continue;
 		}
-		switch (rnd(&r, 8)) {
+		switch (rnd(&r, 16)) {	/* mostly adds: the cap must be reached */
 		case 0:
-			if (!umount2(p, chance(&r, 50) ? MNT_DETACH : 0))
+			if (!umount2(p, chance(&r, 50) ? MNT_DETACH : 0)) {
 				bfs_mounted[i] = false;
+				bfs_ended++;
+			}
 			count_op();
 			break;
 		case 1:
-			rmdir(rp);	/* the root goes away by itself */
+			if (!rmdir(rp))	/* the root goes away by itself */
+				bfs_ended++;
 			mkdir(rp, 0755);
 			count_op();
 			break;
@@ -1141,6 +1146,8 @@ static void *bounds_thread(void *arg)
 			ret = fd < 0 ? 0 : fp_root_fd(dev, chance(&r, 80) ? fan : rnd_fd(&r), fd,
 						      chance(&r, 25) ? FAN_FP_ROOT_EXCLUDE : 0);
 			check("ROOT add (bounds)", ret);
+			bfs_roots += !ret;
+			bfs_enospc += ret == -ENOSPC;
 			if (fd >= 0)
 				close(fd);
 			break;
@@ -1440,7 +1447,7 @@ int main(int argc, char **argv)
 		print_usage(argv[0]);
 
 	ksft_print_header();
-	ksft_set_plan(8);
+	ksft_set_plan(9);
 	ksft_print_msg("seed %llu, %d s (reproduce: FP_SEED=%llu FP_FUZZ_SECS=%d)\n",
 		       seed, fuzz_secs, seed, fuzz_secs);
 	if (getuid())
@@ -1528,6 +1535,9 @@ int main(int argc, char **argv)
 	ksft_test_result(unpriv > 0 && status != -1 && WIFEXITED(status) && !WEXITSTATUS(status),
 			 "fuzz: unprivileged process ran until stopped, documented errnos (0x%x)\n",
 			 status);
+	ksft_test_result(bfs_enospc > 0 && bfs_mounts > NBFS,
+			 "bounds: %lu filesystems mounted on %d mount points, %lu roots added, %lu refused past FAN_FP_ROOTS_MAX, %lu directories deleted or unmounted\n",
+			 bfs_mounts, NBFS, bfs_roots, bfs_enospc, bfs_ended);
 	ksft_test_result(!unpriv_rules(),
 			 "unprivileged: N refuses attaching, Y only admin-only handlers\n");
 	set_param("tag_max", orig_tag_max);
