@@ -330,18 +330,19 @@ static int fp_anc_walk(struct fp_ancestry *anc, struct hlist_head *buckets,
 		       struct dentry *start, u32 gen, u32 sbflags)
 {
 	struct fp_anc_walk w;
-	unsigned int tries;
-	int seq;
+	unsigned int tries, seq;
 
-	for (tries = 1;; tries++) {
-		/* Even: lockless; odd (the last try): under rename_lock. */
-		seq = tries < FP_ANC_RETRIES ? 0 : 1;
-		read_seqbegin_or_lock(&rename_lock, &seq);
+	for (tries = 1; tries < FP_ANC_RETRIES; tries++) {
+		seq = read_seqbegin(&rename_lock);
 		fp_anc_walk_once(anc, buckets, start, gen, sbflags, &w);
-		if (!need_seqretry(&rename_lock, seq))
-			break;
+		if (!read_seqretry(&rename_lock, seq))
+			goto walked;
 	}
-	done_seqretry(&rename_lock, seq);
+	/* Renames kept racing: the last try excludes them, as d_path() does. */
+	read_seqlock_excl(&rename_lock);
+	fp_anc_walk_once(anc, buckets, start, gen, sbflags, &w);
+	read_sequnlock_excl(&rename_lock);
+walked:
 	if (w.inside >= 0 && !w.nofill)
 		fp_anc_fill(anc, buckets, &w, gen, sbflags);
 	return w.inside;

@@ -247,7 +247,7 @@ static bool fp_anc_has_root_on(struct fp_ancestry *anc, struct super_block *sb)
  *
  * Roots end by themselves (deleted, unmounted); their subscriptions end here,
  * after every root change, before every new subscription, and from the work
- * a root's end queues.
+ * a root's end queues, with the cache's entries on their filesystems.
  *
  * Context: anc->mutex held (no root is added meanwhile); may sleep.
  */
@@ -267,6 +267,12 @@ void fp_anc_subs_gc(struct fp_ancestry *anc)
 		spin_unlock(&anc->lock);
 		if (used)
 			continue;
+		/*
+		 * Entries of the filesystem go with the subscription: once it
+		 * is gone, nothing would drop them at its unmount, and a new
+		 * filesystem at the old super_block's address could meet them.
+		 */
+		fp_anc_drop_sb(anc, sub->sbm->sb);
 		sbm = fp_anc_sub_unlink(sub);
 		if (sbm)
 			list_add(&sbm->node, &doomed);
