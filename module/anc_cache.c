@@ -114,7 +114,7 @@ u32 fp_anc_sb_flags_of(struct super_block *sb)
 }
 
 /* Was @e made for this very directory (not for a freed one at its address)? */
-static bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
+static __always_inline bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
 			    u32 sbflags)
 {
 	if (e->kind == FP_ANC_ROOT)
@@ -130,7 +130,7 @@ static bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
  * outside, -1 when it gives none (no entry, another incarnation of the inode
  * number, an older generation). *@depth gets the depth.
  */
-static int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode, u32 gen,
+static __always_inline int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode, u32 gen,
 			       u32 sbflags, unsigned int *depth)
 {
 	u64 state;
@@ -352,7 +352,7 @@ walked:
  * The flags of @sb when it is one of the cache's filesystems, else -1.
  * Lockless, inside anc->sbs_seq: never misses a filesystem that stays.
  */
-static int fp_anc_sb_lookup(struct fp_ancestry *anc, struct super_block *sb)
+static __always_inline int fp_anc_sb_lookup(struct fp_ancestry *anc, struct super_block *sb)
 {
 	unsigned int seq, i, n;
 	int ret;
@@ -410,7 +410,7 @@ void fp_anc_sbs_del(struct fp_ancestry *anc, struct super_block *sb)
  * the current generation, walking on a miss. Return: 1 inside, 0 outside,
  * -EAGAIN unsure. Context: rcu_read_lock() held.
  */
-static int fp_anc_answer(struct fp_ancestry *anc, struct fp_stats __percpu *stats,
+static __always_inline int fp_anc_answer(struct fp_ancestry *anc, struct fp_stats __percpu *stats,
 			 struct inode *dir, u32 sbflags,
 			 const struct fanotify_fastpath_event *event, struct dentry *dentry)
 {
@@ -444,7 +444,7 @@ static int fp_anc_answer(struct fp_ancestry *anc, struct fp_stats __percpu *stat
 }
 
 /* Decide for directory @dir of an event. Context: rcu_read_lock() held. */
-static int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
+static __always_inline int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
 			 const struct fanotify_fastpath_event *event, struct dentry *dentry)
 {
 	int sbflags = fp_anc_sb_lookup(at->anc, dir->i_sb);

@@ -27,7 +27,14 @@
  *      5% between two boots of 6.12); two parts of
  *      a hit: the subtree handler with its roots on another tmpfs (the call
  *      without a lookup), and the floor plus the filesystem mark that
- *      another group's cache puts on this tmpfs (fsnotify visits it);
+ *      another group's cache puts on this tmpfs (fsnotify visits it); a hit
+ *      at depth 8 during a rename storm (a9: a second thread, for the whole
+ *      run, renames a directory back and forth on a tmpfs without roots and
+ *      moves directories between fresh parents outside R on this one; the
+ *      guest's one CPU runs both threads, so its ns include the storm's own
+ *      work: what to read are its hits and walks per operation, and its
+ *      events per operation, which must stay 0: every write is outside R,
+ *      and the queue is read after each run);
  *   b) a hit (depth 1) with 1, 1000, 10000, 100000 entries in the cache
  *      (cache=200000; directories R/x/pN touched once before the runs);
  *   c) 1 to 4 groups, each with the subtree handler and the same roots, and
@@ -66,8 +73,10 @@
  * ANC-TABLE-BEGIN and ANC-TABLE-END, then a kselftest Totals line.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/fanotify.h>
@@ -109,6 +118,7 @@ struct cfg {
 	int nfiles;		/* directories written in turn, each a chain of its own */
 	long prefill;		/* cached entries wanted before the runs */
 	bool inside;		/* written files inside R: delivered, read by a reader */
+	bool storm;		/* a rename storm runs beside the writes */
 	enum variant variant;
 	int floor;		/* the configuration to compare with; -1: none */
 	char mnt[64];
@@ -232,6 +242,8 @@ static int cfg_setup(struct cfg *c)
 	long n;
 
 	ret = bench_mount_tmpfs(c->mnt);
+	if (!ret && c->storm)
+		ret = bench_mount_tmpfs(TOP "/storm");
 	if (ret)
 		return ret;
 	snprintf(root, sizeof(root), "%s/R", c->mnt);
@@ -315,12 +327,63 @@ static void cfg_teardown(struct cfg *c)
 		snprintf(path, sizeof(path), "%s/other", c->mnt);
 		umount2(path, MNT_DETACH);
 	}
+	if (c->storm)
+		umount2(TOP "/storm", MNT_DETACH);
 	umount2(c->mnt, MNT_DETACH);
+}
+
+/* The rename storm of row a9: see the header. */
+struct storm {
+	const char *mnt;	/* the configuration's tmpfs: moves outside R */
+	bool stop;		/* __atomic */
+	long moves, renames;
+};
+
+static void *storm_fn(void *p)
+{
+	struct storm *s = p;
+	char a[128], b[128], pa[128], pb[128], from[160], to[160];
+	long i;
+
+	snprintf(a, sizeof(a), TOP "/storm/a");
+	snprintf(b, sizeof(b), TOP "/storm/b");
+	mkdir(a, 0755);
+	for (i = 0; !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); i++) {
+		if (!rename(a, b) && !rename(b, a))
+			s->renames += 2;
+		snprintf(pa, sizeof(pa), "%s/p%ld", s->mnt, i);
+		snprintf(pb, sizeof(pb), "%s/q%ld", s->mnt, i);
+		snprintf(from, sizeof(from), "%s/x", pa);
+		snprintf(to, sizeof(to), "%s/x", pb);
+		if (mkdir(pa, 0755) || mkdir(pb, 0755) || mkdir(from, 0755))
+			break;
+		if (!rename(from, to))
+			s->moves++;
+		rmdir(to);
+		rmdir(pa);
+		rmdir(pb);
+	}
+	return NULL;
+}
+
+/* Events queued in @c's first group (read without blocking, and counted). */
+static long drain_count(struct cfg *c)
+{
+	struct reader r = { .fan = c->fan[0] };
+	int fl = fcntl(r.fan, F_GETFL);
+
+	fcntl(r.fan, F_SETFL, fl | O_NONBLOCK);
+	while (!read_back(&r))
+		;
+	fcntl(r.fan, F_SETFL, fl);
+	return r.events;
 }
 
 /* One run of @ops writes on @c, recorded as run @run (-1: the warm-up, not recorded). */
 static int run_once(struct cfg *c, long ops, int run)
 {
+	struct storm storm = { .mnt = c->mnt };
+	pthread_t th;
 	__u64 h0, w0, h1, w1, entries;
 	long i, r0 = c->reader.events;
 	double t0, t1, c0, c1;
@@ -332,6 +395,8 @@ static int run_once(struct cfg *c, long ops, int run)
 	 * another's. Under icount an idle guest costs no host time.
 	 */
 	usleep(50000);
+	if (c->storm && pthread_create(&th, NULL, storm_fn, &storm))
+		return -EAGAIN;
 	cfg_query(c, &h0, &w0, &entries);
 	c0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t0 = bench_now_ns();
@@ -343,6 +408,11 @@ static int run_once(struct cfg *c, long ops, int run)
 	t1 = bench_now_ns();
 	c1 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	cfg_query(c, &h1, &w1, &c->entries);
+	if (c->storm) {
+		__atomic_store_n(&storm.stop, true, __ATOMIC_RELAXED);
+		pthread_join(th, NULL);
+		c->reader.events += drain_count(c);
+	}
 	if (run < 0)
 		return 0;
 	c->ns[run] = (t1 - t0) / ops;
@@ -413,7 +483,7 @@ static void print_runs_table(int runs, int none)
 			off[run] = c->off[run] / c->ns[run] * 100;
 
 		printf("# | %s | %s", c->row, c->name);
-		if (c->inside)
+		if (c->inside || c->storm)
 			printf(" (events read/op %.2f)", bench_stat(c->read, runs, 0));
 		printf(" | %.0f | %.0f | %.2f%% | %+.0f |", med, lo, spread, med - base);
 		if (c->floor >= 0 && c->floor != i) {
@@ -464,6 +534,9 @@ static int bench_runs(const char *sections, long ops, int runs, long max_dirs)
 			    "part of a hit: floor + another group's cache watching this tmpfs",
 			    "fptest", 2, 8, floor1);
 		c->variant = VAR_FOREIGN_WATCH;
+		c = add_cfg("a9", "subtree, hit at depth 8 (outside) during a rename storm",
+			    "subtree", 1, 8, floor1);
+		c->storm = true;
 	}
 	if (strchr(sections, 'b')) {
 		for (i = 0; i < 4 && sizes[i] <= max_dirs; i++) {
