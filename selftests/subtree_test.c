@@ -553,7 +553,8 @@ static const char *fs_missing(int kind)
 	snprintf(want, sizeof(want), "\t%s\n", fs_kinds[kind].type);
 	if (n <= 0 || !strstr(buf, want))
 		return "the kernel has no such filesystem (not in /proc/filesystems)";
-	if (kind == FS_BTRFS && run("command -v mkfs.btrfs btrfs >/dev/null"))
+	if (kind == FS_BTRFS &&
+	    (run("command -v mkfs.btrfs >/dev/null") || run("command -v btrfs >/dev/null")))
 		return "no mkfs.btrfs or btrfs in the VM (btrfs-progs)";
 	if (kind == FS_XFS && run("command -v mkfs.xfs >/dev/null"))
 		return "no mkfs.xfs in the VM (xfsprogs)";
