@@ -116,6 +116,7 @@
  *     directories renamed by the server's side, re-parented by a lookup.
  */
 #define _GNU_SOURCE
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <linux/loop.h>
@@ -124,6 +125,7 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <bpf/libbpf.h>
 
 #include "fp_util.h"
@@ -2094,6 +2096,17 @@ static void random_snapshot(struct __test_metadata *_metadata, struct ctx *c)
 	}
 }
 
+/* overlayfs: directories of the upper layer with an origin: copied up from the lower one. */
+static int copied_up;
+
+static int count_copied_up(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type == FTW_D && ftw->level > 0 &&
+	    getxattr(path, "trusted.overlay.origin", NULL, 0) >= 0)
+		copied_up++;
+	return 0;
+}
+
 /* btrfs: a snapshot every this many operations of a trace. */
 #define SNAP_EVERY	250
 
@@ -2121,6 +2134,12 @@ static void run_trace(struct __test_metadata *_metadata, struct ctx *c, bool han
 			random_snapshot(_metadata, c);
 	}
 	trace_summary(_metadata, c);
+	if (c->kind == FS_OVERLAY) {
+		copied_up = 0;
+		nftw(BACK "/upper", count_copied_up, 16, FTW_PHYS);
+		TH_LOG("%d directories of the lower layer copied up (left at the end)", copied_up);
+		EXPECT_LT(0, copied_up) TH_LOG("the trace copied no lower directory up");
+	}
 	finish(_metadata, c);
 }
 
