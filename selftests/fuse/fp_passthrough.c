@@ -18,7 +18,8 @@
  * FUSE_CAP_EXPORT_SUPPORT and answers lookups of "." and "..": file handles
  * (open_by_handle_at(), fanotify's FAN_REPORT_DFID_NAME) decode after the
  * kernel evicted the inode. -t SECS: entry and attribute timeout (default 0:
- * the kernel revalidates every name and attribute it uses).
+ * the kernel revalidates every name and attribute it uses). It raises its
+ * limit of open files (one O_PATH descriptor per node).
  *
  * Single-threaded (fuse_session_loop()); it runs as root and mounts with
  * mount(2) itself (no fusermount3). It ends when the filesystem is unmounted
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <linux/types.h>
@@ -472,10 +474,20 @@ static const struct fuse_lowlevel_ops ops = {
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct rlimit nofile = { .rlim_cur = 1 << 20, .rlim_max = 1 << 20 };
 	struct fuse_session *se;
 	struct stat st;
 	fuse_ino_t id;
 	int opt, fd, ret = 1;
+
+	/*
+	 * A descriptor per inode the kernel knows: a trace's 600 files and 300
+	 * directories come near the default limit of 1024. Root may raise it.
+	 */
+	if (setrlimit(RLIMIT_NOFILE, &nofile) && !getrlimit(RLIMIT_NOFILE, &nofile)) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
 		if (opt != 't')
