@@ -12,6 +12,10 @@
 #   --kmod NAME        copy module NAME of the kernel itself (e.g. ext4) from the build root's
 #                      /lib/modules/KVER with every module it needs, and modprobe it at boot
 #                      before the --load modules (repeatable)
+#   --kmod-optional NAME  the same for a module the kernel may lack (e.g. btrfs on the debug
+#                      kernel): skipped with a note when the kernel has no such module
+#   --fs-tools         also mkfs.btrfs, btrfs (subvolumes, snapshots) and mkfs.xfs, where the
+#                      build root has them (btrfs-progs, xfsprogs)
 #   --load NAME        modprobe NAME at boot, in the order given (repeatable)
 #   --selftests DIR    copy DIR (build/selftests) to /selftests
 #   --test NAME=FILE   copy FILE into the guest and run it as test NAME (repeatable, in order)
@@ -23,8 +27,8 @@ set -euo pipefail
 
 die() { printf 'mkinitramfs: error: %s\n' "$*" >&2; exit 1; }
 
-kver='' out='' stage='' timeout=180 unload=1 selftests=''
-modules=() kmods=() loads=() tests=() bins=() files=()
+kver='' out='' stage='' timeout=180 unload=1 selftests='' fs_tools=0
+modules=() kmods=() kmods_opt=() loads=() tests=() bins=() files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift ;;
@@ -33,6 +37,8 @@ while [ $# -gt 0 ]; do
 	--module) modules+=("$2"); shift ;;
 	--load) loads+=("$2"); shift ;;
 	--kmod) kmods+=("$2"); shift ;;
+	--kmod-optional) kmods_opt+=("$2"); shift ;;
+	--fs-tools) fs_tools=1 ;;
 	--selftests) selftests=$2; shift ;;
 	--test) tests+=("$2"); shift ;;
 	--bin) bins+=("$2"); shift ;;
@@ -100,6 +106,17 @@ if [ -x /usr/sbin/mke2fs ]; then
 	ln -s mke2fs "$stage/usr/sbin/mkfs.ext4"
 	[ ! -r /etc/mke2fs.conf ] || cp /etc/mke2fs.conf "$stage/etc/"
 fi
+# btrfs-progs and xfsprogs for tests on btrfs (subvolumes, snapshots) and XFS on a loop device.
+if [ "$fs_tools" = 1 ]; then
+	for prog in /usr/sbin/mkfs.btrfs /usr/bin/btrfs /usr/sbin/mkfs.xfs; do
+		[ ! -x "$prog" ] || copy_prog "$prog"
+	done
+	# mkfs.xfs -c options=FILE: the feature sets of the LTS kernels.
+	[ ! -d /usr/share/xfsprogs/mkfs ] || {
+		mkdir -p "$stage/usr/share/xfsprogs"
+		cp -a /usr/share/xfsprogs/mkfs "$stage/usr/share/xfsprogs/"
+	}
+fi
 for tool in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -s ../bin/kmod "$stage/usr/sbin/$tool"
 done
@@ -132,6 +149,13 @@ done
 # dependencies such as ext4's and jbd2's crc32c, aliases): one "insmod FILE" line per module,
 # in load order; "builtin NAME" for what is built in (nothing to copy).
 : >"$stage/etc/fp/kmods"
+for k in "${kmods_opt[@]}"; do
+	if modprobe -S "$kver" --show-depends "$k" >/dev/null 2>&1; then
+		kmods+=("$k")
+	else
+		echo "mkinitramfs: note: kernel $kver has no module $k, left out" >&2
+	fi
+done
 for k in "${kmods[@]}"; do
 	deps=$(modprobe -S "$kver" --show-depends "$k" 2>&1) || die "kernel module $k of $kver: $deps"
 	while read -r how file _; do

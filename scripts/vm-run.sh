@@ -10,8 +10,9 @@ usage() {
 usage: scripts/vm-run.sh [options] [TEST...]
 
 Boots /boot/vmlinuz-KVER of the build root in QEMU (TCG; KVM with FP_KVM=1) with an
-initramfs holding busybox, kmod, bash, mkfs.ext4, the kernel's own loop and ext4 modules
-(with what they need, loaded at boot), the project's modules (installed under
+initramfs holding busybox, kmod, bash, mkfs.ext4, mkfs.btrfs, btrfs, mkfs.xfs, the kernel's
+own loop, ext4, btrfs, xfs, overlay and fuse modules (with what they need, loaded at boot;
+those the kernel lacks are left out), the project's modules (installed under
 /lib/modules/KVER/extra, depmod'ed, fanotify_fastpath loaded with modprobe) and the built
 selftests (build/selftests, run in alphabetical order). Each TEST given (a program or a
 script, e.g. one of your own) is copied in and run after them, under the same rules.
@@ -50,8 +51,8 @@ in the tree are built for KVER.
 
 options:
   --no-default-tests  do not run the project's selftests (they are still copied to /selftests)
-  --bare              no project modules, no project selftests and no loop and ext4 modules
-                      (small initramfs)
+  --bare              no project modules, no project selftests, no loop, ext4, btrfs, xfs,
+                      overlay and fuse modules and no btrfs or XFS tools (small initramfs)
   --module FILE.ko    also install FILE.ko and load it after the project's modules (repeatable)
   --kmod NAME         also copy and load module NAME of the kernel (and what it needs)
   --bin PATH          copy PATH of the build root with its libraries, e.g. /usr/sbin/bpftool
@@ -144,8 +145,14 @@ boot() {
 	[ "$unload" = 1 ] || mk+=(--no-unload)
 
 	if [ "$bare" = 0 ]; then
-		# ext4 on a loop device for the tests (selftests/subtree_test.c).
-		mk+=(--kmod loop --kmod ext4)
+		# ext4 on a loop device for the tests (selftests/subtree_test.c); btrfs, XFS,
+		# overlayfs and FUSE (built in on Debian's kernels) with mkfs.btrfs, btrfs and
+		# mkfs.xfs for its other filesystems, where the kernel has them (the debug kernel
+		# has none of them: those cases skip).
+		mk+=(--kmod loop --kmod ext4 --fs-tools)
+		for k in btrfs xfs overlay fuse; do
+			mk+=(--kmod-optional "$k")
+		done
 		mapfile -t kos < <(fp_modules_order "$FP_TOP")
 		[ ${#kos[@]} -gt 0 ] || fp_die "no built modules in $FP_TOP/modules.order: build first (scripts/build.sh)"
 		for ko in "${kos[@]}"; do

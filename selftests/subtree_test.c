@@ -64,14 +64,68 @@
  * up again). The fixture "unfiltered" runs the random trace with no handler,
  * every directory counting as inside: it checks the model's events against
  * the kernel alone, so that a failure of the handler variants is the
- * handler's, not the model's.
+ * handler's, not the model's. The fixture "subtree_fs" runs the random trace
+ * (3000 operations) with both handlers on btrfs, XFS, overlayfs and FUSE, and
+ * "unfiltered" checks the model there too (2000 operations); they drop the
+ * caches every 250 operations. A kernel or VM without the filesystem (the
+ * debug lane's kernel has none of the four) SKIPs them.
+ *
+ * The other filesystems, as found on Debian's 6.12.118 and 7.3.4 kernels
+ * (the same on both):
+ *
+ *   - btrfs (mkfs.btrfs on a 256 MB image): the tests work in a subvolume,
+ *     MNT/sv. FAN_MARK_FILESYSTEM must be on the filesystem's top (a path in
+ *     a subvolume has another f_fsid: EXDEV); events in subvolumes carry the
+ *     top's fsid and their handles decode through MNT. In the trace R2 (an
+ *     include root) is a subvolume, and every 250 operations a subvolume (R2
+ *     or an earlier snapshot) is snapshotted into a random directory of
+ *     MNT/sv's own subvolume ("btrfs subvolume snapshot": one CREATE|ONDIR in
+ *     the parent). The model's snapshot: a new directory holding a copy of
+ *     the tree, the same names, directories with the same inode numbers and
+ *     generations as the ones they copy (other inodes: another subvolume),
+ *     files with new inodes, and no roots (roots are inodes: a snapshot of a
+ *     root is no root; a snapshot of R2 is inside or outside by where it
+ *     is). Renames and links never cross a subvolume (EXDEV), and no
+ *     subvolume holds another one (a snapshot would show it as an empty
+ *     directory). "btrfs.subvolume_twins": two directories with equal
+ *     inode number and generation on one super_block.
+ *   - XFS (mkfs.xfs on a 320 MB image, its minimum is 300 MB, with the
+ *     lts_6.12 feature set).
+ *   - overlayfs: the layout made before the attach is the lower layer
+ *     (BACK/lower on a tmpfs, bind-mounted at MNT while it is made), then
+ *     overlayfs is mounted at MNT with upper and work on the same tmpfs; the
+ *     roots are directories of the merged tree, and the trace's first
+ *     operations in them copy lower directories up. fanotify needs
+ *     decodable file handles for FAN_MARK_FILESYSTEM (and the test for
+ *     open_by_handle_at()): nfs_export=on (index=on comes with it; without
+ *     nfs_export overlayfs only encodes handles, and the mark fails with
+ *     EOPNOTSUPP, redirect_dir=on and index=on or not);
+ *     redirect_dir=on, else a rename of a lower directory fails with EXDEV
+ *     (Debian's kernels default to redirect_dir=off). tmpfs as the lower
+ *     and upper layers is fine for index=on (it has a UUID and file handles).
+ *   - FUSE: selftests/fuse/fp_passthrough.c over a tmpfs at BACK, one node
+ *     id per backing inode, FUSE_CAP_EXPORT_SUPPORT (handles decode after
+ *     the inode was evicted); entry and attribute timeouts 60 s in the
+ *     trace, 0 in "fuse.*.server_side_rename". FUSE reports a zero f_fsid,
+ *     so fanotify refuses a filesystem mark (and a mount mark) with ENODEV
+ *     on 6.12 and on 7.3: the test puts an inode mark (with
+ *     FAN_EVENT_ON_CHILD) on every directory instead, as inotifywait -r
+ *     would (a "weak" fsid, allowed for inode marks since 6.8; events carry
+ *     the zero fsid). Marks pin their inodes: dropping the caches evicts the
+ *     dentries, not the directories' inodes. "fuse.*.server_side_rename":
+ *     directories renamed by the server's side, re-parented by a lookup.
  */
 #define _GNU_SOURCE
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <linux/loop.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <bpf/libbpf.h>
 
 #include "fp_util.h"
@@ -80,8 +134,10 @@
 
 #define MNT		"/tmp/fp-subtree"	/* the filesystem under test */
 #define MNT2		"/tmp/fp-subtree2"	/* a second tmpfs (unmount test) */
-#define IMG		"/tmp/fp-subtree.img"	/* the ext4 image, on /tmp's tmpfs */
-#define IMG_MB		256
+#define IMG		"/tmp/fp-subtree.img"	/* a disk image, on /tmp's tmpfs */
+#define BACK		"/tmp/fp-subtree-back"	/* overlayfs' layers, FUSE's backing tmpfs */
+#define SUBVOL		"sv"			/* btrfs: the tests work in MNT/sv */
+#define FUSE_SERVER	"fp_passthrough"	/* beside the test (selftests/fuse/) */
 #define EVENTS		(FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | \
 			 FAN_RENAME | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR)
 #define CACHE_PARAM	"/sys/module/fanotify_fastpath/parameters/cache_max"
@@ -137,6 +193,7 @@ struct mdir {
 	int live;		/* index in model.ldirs, -1 once removed */
 	int nsub, nfiles;	/* subdirectories, file names */
 	int kind;		/* NOT_ROOT, ROOT_IN or ROOT_EX */
+	bool subvol;		/* btrfs: the root of a subvolume (or snapshot) */
 	char name[NAME_LEN];
 	const char *mnt;	/* a filesystem's root: its mount point */
 };
@@ -442,11 +499,42 @@ static void mask_str(__u64 mask, char *buf, size_t size)
 
 /* ---- filesystems ----------------------------------------------------------------------------- */
 
+/* The filesystems under test. */
+enum { FS_TMPFS, FS_EXT4, FS_BTRFS, FS_XFS, FS_OVERLAY, FS_FUSE, FS_NR };
+
+static const struct {
+	const char *name;	/* what the logs say */
+	const char *type;	/* in /proc/filesystems */
+	const char *mkfs;	/* disk image: the command, formatted with the image */
+	int img_mb;
+} fs_kinds[FS_NR] = {
+	[FS_TMPFS] = { "tmpfs", "tmpfs" },
+	[FS_EXT4] = { "ext4 on a loop device", "ext4",
+		      "mkfs.ext4 -q -F -N 40000 -E nodiscard %s", 256 },
+	[FS_BTRFS] = { "btrfs on a loop device", "btrfs", "mkfs.btrfs -q -f -K %s", 256 },
+	/*
+	 * mkfs.xfs refuses less than 300 MB; the feature set of 6.12 (xfsprogs 6.13 may
+	 * default to what the 6.12 kernel cannot mount).
+	 */
+	[FS_XFS] = { "XFS on a loop device", "xfs",
+		     "mkfs.xfs -q -f -K -c options=/usr/share/xfsprogs/mkfs/lts_6.12.conf %s",
+		     320 },
+	[FS_OVERLAY] = { "overlayfs (lower, upper and work on a tmpfs)", "overlay" },
+	[FS_FUSE] = { "FUSE (fp_passthrough over a tmpfs)", "fuse" },
+};
+
+/* FUSE: the server's entry and attribute timeout (fp_passthrough -t). */
+static const char *fuse_timeout = "60";
+
 struct tfs {
 	const char *path;
-	bool mounted, ext4;
+	bool mounted;
+	int kind;		/* FS_* */
+	bool back;		/* overlayfs, FUSE: a tmpfs at BACK */
+	bool sealed;		/* overlayfs: mounted (before: its lower layer at path) */
+	pid_t server;		/* FUSE: the server */
 	int mntfd;		/* the root, for open_by_handle_at() */
-	int loopfd;		/* ext4: the loop device */
+	int loopfd;		/* a disk image's loop device */
 	int root;		/* its root in the model */
 	__kernel_fsid_t fsid;
 };
@@ -456,6 +544,23 @@ static int run(const char *cmd)
 	int status = system(cmd);
 
 	return status == 0 ? 0 : -1;
+}
+
+/* The kernel knows the filesystem type and the VM has its tools; else why not, for SKIP. */
+static const char *fs_missing(int kind)
+{
+	char buf[4096], want[32];
+	int n = fp_read_file("/proc/filesystems", buf, sizeof(buf));
+
+	snprintf(want, sizeof(want), "\t%s\n", fs_kinds[kind].type);
+	if (n <= 0 || !strstr(buf, want))
+		return "the kernel has no such filesystem (not in /proc/filesystems)";
+	if (kind == FS_BTRFS &&
+	    (run("command -v mkfs.btrfs >/dev/null") || run("command -v btrfs >/dev/null")))
+		return "no mkfs.btrfs or btrfs in the VM (btrfs-progs)";
+	if (kind == FS_XFS && run("command -v mkfs.xfs >/dev/null"))
+		return "no mkfs.xfs in the VM (xfsprogs)";
+	return NULL;
 }
 
 /* Attach @img to a free loop device (detached when its last user goes). */
@@ -504,80 +609,220 @@ static int loop_attach(const char *img, char *dev, size_t size)
 	return -EBUSY;
 }
 
-static void fs_umount(struct tfs *fs)
+static void umount_path(const char *path)
 {
 	int i;
 
+	for (i = 0; umount2(path, 0) && errno == EBUSY && i < 50; i++)
+		usleep(20000);
+	if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT)
+		fprintf(stderr, "# umount %s: %s\n", path, strerror(errno));
+}
+
+/* FUSE: the server ends when its filesystem is unmounted; else SIGTERM, then SIGKILL. */
+static void server_stop(struct tfs *fs)
+{
+	int i, status;
+
+	if (fs->server <= 0)
+		return;
+	for (i = 0; i < 100 && !waitpid(fs->server, &status, WNOHANG); i++) {
+		if (i == 50)
+			kill(fs->server, SIGTERM);
+		usleep(20000);
+	}
+	if (i == 100) {
+		kill(fs->server, SIGKILL);
+		waitpid(fs->server, &status, 0);
+	}
+	fs->server = 0;
+}
+
+static void fs_umount(struct tfs *fs)
+{
 	if (fs->mntfd > 0)
 		close(fs->mntfd);
 	fs->mntfd = -1;
 	if (fs->mounted) {
-		for (i = 0; umount2(fs->path, 0) && errno == EBUSY && i < 50; i++)
-			usleep(20000);
-		if (umount2(fs->path, MNT_DETACH) && errno != EINVAL)
-			fprintf(stderr, "# umount %s: %s\n", fs->path, strerror(errno));
+		umount_path(fs->path);
 		fs->mounted = false;
 	}
+	server_stop(fs);
 	if (fs->loopfd > 0) {
 		ioctl(fs->loopfd, LOOP_CLR_FD);
 		close(fs->loopfd);
 	}
 	fs->loopfd = -1;
-	if (fs->ext4)
+	if (fs_kinds[fs->kind].mkfs)
 		unlink(IMG);
+	if (fs->back) {
+		umount_path(BACK);
+		rmdir(BACK);
+		fs->back = false;
+	}
 	rmdir(fs->path);
 }
 
-/* A fresh tmpfs, or ext4 on a loop device, at @path. 0 or -errno; logs why. */
-static int fs_mount(struct tfs *fs, const char *path, bool ext4)
+static int fs_open_root(struct tfs *fs)
+{
+	struct statfs st;
+
+	fs->mntfd = open(fs->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs->mntfd < 0 || fstatfs(fs->mntfd, &st))
+		return -errno;
+	memcpy(&fs->fsid, &st.f_fsid, sizeof(fs->fsid));
+	return 0;
+}
+
+/* A disk image of the kind's size, formatted, on a loop device, mounted at fs->path. */
+static int fs_mount_image(struct tfs *fs)
 {
 	char dev[32], cmd[256];
-	struct statfs st;
 	int fd;
+
+	unlink(IMG);
+	fd = open(IMG, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)fs_kinds[fs->kind].img_mb << 20)) {
+		fprintf(stderr, "# %s: %s\n", IMG, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), fs_kinds[fs->kind].mkfs, IMG);
+	if (run(cmd)) {
+		fprintf(stderr, "# %s failed\n", cmd);
+		return -EIO;
+	}
+	fs->loopfd = loop_attach(IMG, dev, sizeof(dev));
+	if (fs->loopfd < 0) {
+		fprintf(stderr, "# loop device for %s: %s (loop module loaded?)\n", IMG,
+			strerror(-fs->loopfd));
+		return fs->loopfd;
+	}
+	if (mount(dev, fs->path, fs_kinds[fs->kind].type, 0, "")) {
+		fprintf(stderr, "# mount -t %s %s %s: %s\n", fs_kinds[fs->kind].type, dev,
+			fs->path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The FUSE server, started on BACK with its mount at fs->path; 0 once mounted. */
+static int fs_mount_fuse(struct tfs *fs)
+{
+	char self[PATH_MAX], server[PATH_MAX + sizeof(FUSE_SERVER)];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct statfs st;
+	int i, status;
+
+	if (n <= 0)
+		return -errno;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(server, sizeof(server), "%s/%s", self, FUSE_SERVER);
+	fs->server = fork();
+	if (fs->server < 0)
+		return -errno;
+	if (!fs->server) {
+		execl(server, FUSE_SERVER, "-t", fuse_timeout, BACK, fs->path, (char *)NULL);
+		fprintf(stderr, "# %s: %s\n", server, strerror(errno));
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {
+		if (!statfs(fs->path, &st) && st.f_type == FUSE_SUPER_MAGIC)
+			return 0;
+		if (waitpid(fs->server, &status, WNOHANG) == fs->server) {
+			fs->server = 0;
+			fprintf(stderr, "# %s exited (status 0x%x) before mounting\n", server,
+				status);
+			return -EIO;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "# %s did not mount %s in 5 s\n", server, fs->path);
+	return -ETIMEDOUT;
+}
+
+/*
+ * A fresh filesystem of @kind at @path. 0 or -errno; logs why. overlayfs is
+ * its lower layer (BACK/lower, bind-mounted at @path) until fs_seal().
+ */
+static int fs_mount(struct tfs *fs, const char *path, int kind)
+{
+	char cmd[PATH_MAX];
+	int ret;
 
 	memset(fs, 0, sizeof(*fs));
 	fs->path = path;
-	fs->ext4 = ext4;
+	fs->kind = kind;
 	fs->mntfd = -1;
 	fs->loopfd = -1;
 	/* What an earlier, killed run may have left. */
 	umount2(path, MNT_DETACH);
 	mkdir(path, 0755);
-	if (!ext4) {
+	if (kind == FS_OVERLAY || kind == FS_FUSE) {
+		umount2(BACK, MNT_DETACH);
+		mkdir(BACK, 0755);
+		if (mount("tmpfs", BACK, "tmpfs", 0, "mode=0755"))
+			return -errno;
+		fs->back = true;
+	}
+	switch (kind) {
+	case FS_TMPFS:
 		if (mount("tmpfs", path, "tmpfs", 0, "mode=0755"))
 			return -errno;
-	} else {
-		unlink(IMG);
-		fd = open(IMG, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || ftruncate(fd, (off_t)IMG_MB << 20)) {
-			fprintf(stderr, "# %s: %s\n", IMG, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return -EIO;
-		}
-		close(fd);
-		snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F -N 40000 -E nodiscard %s", IMG);
-		if (run(cmd)) {
-			fprintf(stderr, "# %s failed (is mkfs.ext4 in the VM?)\n", cmd);
-			return -EIO;
-		}
-		fs->loopfd = loop_attach(IMG, dev, sizeof(dev));
-		if (fs->loopfd < 0) {
-			fprintf(stderr, "# loop device for %s: %s (loop module loaded?)\n", IMG,
-				strerror(-fs->loopfd));
-			return fs->loopfd;
-		}
-		if (mount(dev, path, "ext4", 0, "")) {
-			fprintf(stderr, "# mount -t ext4 %s %s: %s\n", dev, path, strerror(errno));
+		break;
+	case FS_OVERLAY:
+		if (mkdir(BACK "/lower", 0755) || mkdir(BACK "/upper", 0755) ||
+		    mkdir(BACK "/work", 0755) ||
+		    mount(BACK "/lower", path, NULL, MS_BIND, NULL))
 			return -errno;
-		}
+		break;
+	case FS_FUSE:
+		ret = fs_mount_fuse(fs);
+		if (ret)
+			return ret;
+		break;
+	default:
+		ret = fs_mount_image(fs);
+		if (ret)
+			return ret;
 	}
 	fs->mounted = true;
-	fs->mntfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs->mntfd < 0 || fstatfs(fs->mntfd, &st))
+	ret = fs_open_root(fs);
+	if (ret || kind != FS_BTRFS)
+		return ret;
+	snprintf(cmd, sizeof(cmd), "btrfs subvolume create %s/%s >/dev/null", path, SUBVOL);
+	return run(cmd) ? -EIO : 0;
+}
+
+/*
+ * overlayfs: the lower layer as it is now (the tree made before the attach)
+ * under an upper layer on the same tmpfs, mounted at fs->path. FAN_MARK_FILESYSTEM
+ * and open_by_handle_at() need decodable file handles: nfs_export=on (which
+ * needs index=on); redirect_dir=on so that a directory of the lower layer can
+ * be renamed (without it, EXDEV). Nothing to do for the other kinds.
+ */
+static int fs_seal(struct tfs *fs)
+{
+	static const char opts[] = "lowerdir=" BACK "/lower,upperdir=" BACK "/upper,workdir="
+				   BACK "/work,redirect_dir=on,index=on,nfs_export=on";
+
+	if (fs->kind != FS_OVERLAY || fs->sealed)
+		return 0;
+	close(fs->mntfd);
+	fs->mntfd = -1;
+	umount_path(fs->path);
+	fs->mounted = false;
+	if (mount("overlay", fs->path, "overlay", 0, opts)) {
+		fprintf(stderr, "# mount -t overlay -o %s overlay %s: %s\n", opts, fs->path,
+			strerror(errno));
 		return -errno;
-	memcpy(&fs->fsid, &st.f_fsid, sizeof(fs->fsid));
-	return 0;
+	}
+	fs->mounted = true;
+	fs->sealed = true;
+	return fs_open_root(fs);
 }
 
 /* ---- the test context ---------------------------------------------------------------------- */
@@ -599,18 +844,21 @@ struct ctx {
 	struct tfs fs[2];	/* the filesystem under test; a second tmpfs */
 	int nfs;
 	int dev, fan;
-	bool bpf, ext4;
+	bool bpf;
+	int kind;		/* FS_* of the filesystem under test */
+	int top;		/* the directory the tests work in: its root; btrfs: MNT/sv */
+	bool inode_marks;	/* FUSE: an inode mark on every directory (zero fsid) */
 	struct subtree *skel;
 	struct bpf_link *link;
 	struct evset want, got;
 	char desc[2 * PATH_MAX + 64];	/* the current operation */
 	unsigned long ops, nwant, ngot, lost, extra, wrong, bad_ops;
-	int drop_every;		/* ext4: drop caches every this many operations */
+	int drop_every;		/* drop caches every this many operations (not tmpfs) */
 	__u64 rng;
 	char cache_old[32];	/* the module parameter to restore */
 	struct timespec t0;	/* setup began */
 	/* Directory moves by the moved directory's side before and after: [was in][is in]. */
-	unsigned long moves[2][2], root_moves, root_removals;
+	unsigned long moves[2][2], root_moves, root_removals, snapshots;
 	unsigned long kinds[K_NR];
 };
 
@@ -657,7 +905,7 @@ static void ctx_teardown(struct ctx *c)
 }
 
 /* Mount the filesystem under test, open the device, load the BPF twin. */
-static int ctx_setup(struct ctx *c, bool bpf, bool ext4)
+static int ctx_setup(struct ctx *c, bool bpf, int kind)
 {
 	int ret;
 
@@ -665,12 +913,17 @@ static int ctx_setup(struct ctx *c, bool bpf, bool ext4)
 	clock_gettime(CLOCK_MONOTONIC, &c->t0);
 	c->fan = -1;
 	c->bpf = bpf;
-	c->ext4 = ext4;
+	c->kind = kind;
 	c->nfs = 1;
-	ret = fs_mount(&c->fs[0], MNT, ext4);
+	ret = fs_mount(&c->fs[0], MNT, kind);
 	if (ret)
 		return ret;
 	c->fs[0].root = model_add_dir(&c->m, -1, "", MNT);
+	c->top = c->fs[0].root;
+	if (kind == FS_BTRFS) {
+		c->top = model_add_dir(&c->m, c->top, SUBVOL, NULL);
+		c->m.d[c->top].subvol = true;
+	}
 	c->dev = fp_open_dev();
 	if (c->dev < 0)
 		return -errno;
@@ -689,7 +942,7 @@ static int ctx_setup(struct ctx *c, bool bpf, bool ext4)
 /* A second filesystem (a tmpfs at MNT2), watched by the group too. */
 static int ctx_second_fs(struct ctx *c)
 {
-	int ret = fs_mount(&c->fs[1], MNT2, false);
+	int ret = fs_mount(&c->fs[1], MNT2, FS_TMPFS);
 
 	c->nfs = 2;
 	if (!ret)
@@ -697,10 +950,13 @@ static int ctx_second_fs(struct ctx *c)
 	return ret;
 }
 
-/* Write dirty data back and evict unused dentries and inodes (ext4 only). */
+/*
+ * Write dirty data back and evict unused dentries and inodes (not on tmpfs,
+ * where they are the filesystem).
+ */
 static void evict_caches(struct ctx *c)
 {
-	if (!c->ext4)
+	if (c->kind == FS_TMPFS)
 		return;
 	syncfs(c->fs[0].mntfd);
 	fp_write_file("/proc/sys/vm/drop_caches", "2");
@@ -982,6 +1238,16 @@ static void expect_roots(struct __test_metadata *_metadata, struct ctx *c, int m
 	EXPECT_EQ(want_n, roots) TH_LOG("QUERY roots %s", when);
 }
 
+/* FUSE: an inode mark on directory @d, for its own events and its children's. */
+static int mark_dir(struct ctx *c, int d)
+{
+	char path[PATH_MAX];
+
+	dir_path(&c->m, d, path, sizeof(path));
+	return fanotify_mark(c->fan, FAN_MARK_ADD, EVENTS | FAN_EVENT_ON_CHILD, AT_FDCWD,
+			     path) ? -errno : 0;
+}
+
 /*
  * Create the group, mark every filesystem, attach the variant's handler with
  * the model's roots (C: attach arguments; BPF: FAN_FP_IOC_ROOT) and, when
@@ -999,9 +1265,25 @@ static void start(struct __test_metadata *_metadata, struct ctx *c, bool handler
 			       FAN_CLOEXEC, O_RDONLY);
 	ASSERT_LE(0, c->fan) TH_LOG("fanotify_init: %s", strerror(errno));
 	for (i = 0; i < c->nfs; i++) {
-		ASSERT_EQ(0, fanotify_mark(c->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, EVENTS,
-					   AT_FDCWD, c->fs[i].path))
-			TH_LOG("fanotify_mark %s: %s", c->fs[i].path, strerror(errno));
+		ret = fs_seal(&c->fs[i]);
+		ASSERT_EQ(0, ret) TH_LOG("mounting %s: %s", fs_kinds[c->fs[i].kind].name,
+					 strerror(-ret));
+		ret = fanotify_mark(c->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, EVENTS,
+				    AT_FDCWD, c->fs[i].path) ? -errno : 0;
+		/*
+		 * FUSE reports a zero f_fsid: fanotify refuses filesystem and mount marks
+		 * (ENODEV), inode marks are fine ("weak" fsid): one on every directory.
+		 */
+		if (ret == -ENODEV && c->fs[i].kind == FS_FUSE && !i) {
+			int j;
+
+			c->inode_marks = true;
+			for (j = 0, ret = 0; j < c->m.nldirs && !ret; j++)
+				ret = mark_dir(c, c->m.ldirs[j]);
+			TH_LOG("%s: no filesystem mark (ENODEV: zero fsid)", c->fs[i].path);
+			TH_LOG("inode marks on its %d directories instead", c->m.nldirs);
+		}
+		ASSERT_EQ(0, ret) TH_LOG("fanotify_mark %s: %s", c->fs[i].path, strerror(-ret));
 	}
 	TH_LOG("the group starts %.1f s after the setup began", elapsed(c));
 	c->m.all_inside = !handler;
@@ -1092,6 +1374,23 @@ static int pre_file(struct __test_metadata *_metadata, struct ctx *c, int dir)
 	return model_add_file(&c->m, dir, name, 0);
 }
 
+/* btrfs: a subvolume @name in @parent before the attach. */
+static int pre_subvol(struct __test_metadata *_metadata, struct ctx *c, int parent,
+		      const char *name)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 64];
+	int d;
+
+	entry_path(&c->m, parent, name, path, sizeof(path));
+	desc(c, "btrfs subvolume create %s (before the attach)", path);
+	snprintf(cmd, sizeof(cmd), "btrfs subvolume create %s >/dev/null", path);
+	if (run(cmd))
+		die_op(_metadata, c);
+	d = model_add_dir(&c->m, parent, name, NULL);
+	c->m.d[d].subvol = true;
+	return d;
+}
+
 /* mkdir: CREATE|ONDIR in the parent. */
 static int op_mkdir(struct __test_metadata *_metadata, struct ctx *c, int parent,
 		    const char *name)
@@ -1110,6 +1409,8 @@ static int op_mkdir(struct __test_metadata *_metadata, struct ctx *c, int parent
 	c->kinds[K_MKDIR]++;
 	want(c, FAN_CREATE | FAN_ONDIR, parent, name);
 	d = model_add_dir(&c->m, parent, name, NULL);
+	if (c->inode_marks)
+		ASSERT_EQ(0, mark_dir(c, d)) TH_LOG("marking %s: %s", path, strerror(errno));
 	check_op(_metadata, c);
 	return d;
 }
@@ -1315,6 +1616,72 @@ static void op_rename_dir(struct __test_metadata *_metadata, struct ctx *c, int 
 	check_op(_metadata, c);
 }
 
+/*
+ * The model of a btrfs snapshot: a new directory @name in @parent holding a
+ * copy of @src's tree, every directory with the same name (and, on the disk,
+ * the same inode number and generation as the one it copies, in another
+ * subvolume: another inode), every file name with a new inode (names of one
+ * inode in @src share one in the copy); no root is copied (a root is an
+ * inode, its copy is another one). @inomap: old model inode -> new, 0: none
+ * yet. Nested subvolumes would be empty directories in the copy: the trace
+ * never snapshots a subvolume that holds one.
+ */
+static int model_copy_tree(struct model *m, int src, int parent, const char *name,
+			   int *inomap, int ninos)
+{
+	int d = model_add_dir(m, parent, name, NULL), nf = m->nlfiles, i, x;
+	char nm[NAME_LEN];
+
+	for (i = 0; i < nf; i++) {
+		int f = m->lfiles[i], old = m->f[f].ino;
+
+		if (m->f[f].dir != src)
+			continue;
+		if (old <= ninos && !inomap[old])
+			inomap[old] = ++m->inos;
+		snprintf(nm, sizeof(nm), "%s", m->f[f].name);	/* m->f may move */
+		model_add_file(m, d, nm, old <= ninos ? inomap[old] : 0);
+	}
+	for (x = m->d[src].child; x >= 0; x = m->d[x].next) {
+		snprintf(nm, sizeof(nm), "%s", m->d[x].name);	/* m->d may move */
+		model_copy_tree(m, x, d, nm, inomap, ninos);
+	}
+	return d;
+}
+
+/*
+ * btrfs subvolume snapshot SRC PARENT/NAME: CREATE|ONDIR of the snapshot in
+ * PARENT (btrfs calls fsnotify_mkdir()); the snapshot is a new subvolume
+ * with a copy of the tree (model_copy_tree()) and no roots.
+ */
+static int op_snapshot(struct __test_metadata *_metadata, struct ctx *c, int src, int parent,
+		       const char *name)
+{
+	char from[PATH_MAX], to[PATH_MAX], cmd[2 * PATH_MAX + 64], nm[NAME_LEN];
+	int d, ninos = c->m.inos, *inomap = calloc(ninos + 1, sizeof(*inomap));
+
+	ASSERT_NE(NULL, inomap);
+	if (!name) {
+		new_name(&c->m, 's', nm);
+		name = nm;
+	}
+	dir_path(&c->m, src, from, sizeof(from));
+	entry_path(&c->m, parent, name, to, sizeof(to));
+	desc(c, "btrfs subvolume snapshot %s %s%s", from, to,
+	     c->m.d[src].kind == ROOT_IN ? " (of an include root)" :
+	     c->m.d[src].kind == ROOT_EX ? " (of an exclude root)" : "");
+	snprintf(cmd, sizeof(cmd), "btrfs subvolume snapshot %s %s >/dev/null", from, to);
+	if (run(cmd))
+		die_op(_metadata, c);
+	c->snapshots++;
+	want(c, FAN_CREATE | FAN_ONDIR, parent, name);
+	d = model_copy_tree(&c->m, src, parent, name, inomap, ninos);
+	c->m.d[d].subvol = true;
+	free(inomap);
+	check_op(_metadata, c);
+	return d;
+}
+
 /* ---- trees ----------------------------------------------------------------------------------- */
 
 /*
@@ -1354,39 +1721,48 @@ FIXTURE(subtree) {
 
 FIXTURE_VARIANT(subtree) {
 	bool bpf;
-	bool ext4;
+	int kind;
 };
 
 FIXTURE_VARIANT_ADD(subtree, c_tmpfs) {
 	.bpf = false,
-	.ext4 = false,
+	.kind = FS_TMPFS,
 };
 
 FIXTURE_VARIANT_ADD(subtree, c_ext4) {
 	.bpf = false,
-	.ext4 = true,
+	.kind = FS_EXT4,
 };
 
 FIXTURE_VARIANT_ADD(subtree, bpf_tmpfs) {
 	.bpf = true,
-	.ext4 = false,
+	.kind = FS_TMPFS,
 };
 
 FIXTURE_VARIANT_ADD(subtree, bpf_ext4) {
 	.bpf = true,
-	.ext4 = true,
+	.kind = FS_EXT4,
 };
+
+/* Set up the context for @kind; SKIP when the kernel or the VM lacks the filesystem. */
+static void setup_kind(struct __test_metadata *_metadata, struct ctx *c, bool bpf, int kind)
+{
+	const char *missing = fs_missing(kind);
+	int ret;
+
+	if (missing)
+		SKIP(return, "%s: %s", fs_kinds[kind].name, missing);
+	ret = ctx_setup(c, bpf, kind);
+	c->rng = rng_init(_metadata->name);
+	if (ret)
+		ctx_teardown(c);
+	ASSERT_EQ(0, ret) TH_LOG("setup (%s, %s): %s", bpf ? "BPF" : "C",
+				 fs_kinds[kind].name, strerror(-ret));
+}
 
 FIXTURE_SETUP(subtree)
 {
-	int ret = ctx_setup(&self->c, variant->bpf, variant->ext4);
-
-	self->c.rng = rng_init(_metadata->name);
-	if (ret)
-		ctx_teardown(&self->c);
-	ASSERT_EQ(0, ret) TH_LOG("setup (%s, %s): %s", variant->bpf ? "BPF" : "C",
-				 variant->ext4 ? "ext4 on a loop device" : "tmpfs",
-				 strerror(-ret));
+	setup_kind(_metadata, &self->c, variant->bpf, variant->kind);
 }
 
 FIXTURE_TEARDOWN(subtree)
@@ -1441,7 +1817,7 @@ TEST_F_TIMEOUT(subtree, preexisting_tree, 120)
 	pre_tree(_metadata, c, out, 1000, 64, &dirs, &n);
 	c->m.d[in].kind = ROOT_IN;
 	evict_caches(c);
-	c->drop_every = c->ext4 ? 500 : 0;
+	c->drop_every = c->kind == FS_EXT4 ? 500 : 0;
 	start(_metadata, c, true, 0);
 	for (i = 0; i < n; i++)
 		op_create(_metadata, c, dirs[i]);
@@ -1456,13 +1832,15 @@ TEST_F_TIMEOUT(subtree, preexisting_tree, 120)
 /* The layout of the random trace before the attach: 3 include and 2 exclude roots. */
 static void trace_layout(struct __test_metadata *_metadata, struct ctx *c)
 {
-	int top = c->fs[0].root, a, r1, x1, r3, r2, x2, b, i;
+	int top = c->top, a, r1, x1, r3, r2, x2, b, i;
 
 	a = pre_mkdir(_metadata, c, top, "a");
 	r1 = pre_mkdir(_metadata, c, a, "R1");
 	x1 = pre_mkdir(_metadata, c, r1, "X1");
 	r3 = pre_mkdir(_metadata, c, x1, "R3");
-	r2 = pre_mkdir(_metadata, c, top, "R2");
+	/* btrfs: R2 is a subvolume (the trace snapshots it, and its snapshots). */
+	r2 = c->kind == FS_BTRFS ? pre_subvol(_metadata, c, top, "R2") :
+	     pre_mkdir(_metadata, c, top, "R2");
 	x2 = pre_mkdir(_metadata, c, r2, "X2");
 	b = pre_mkdir(_metadata, c, top, "b");
 	pre_mkdir(_metadata, c, b, "c");
@@ -1477,29 +1855,39 @@ static void trace_layout(struct __test_metadata *_metadata, struct ctx *c)
 		if (depth(&c->m, p) < 12)
 			pre_mkdir(_metadata, c, p, NULL);
 	}
-	for (i = 0; i < 80; i++)
-		pre_file(_metadata, c, c->m.ldirs[rnd_below(&c->rng, c->m.nldirs)]);
+	for (i = 0; i < 80; i++) {
+		int p = c->m.ldirs[rnd_below(&c->rng, c->m.nldirs)];
+
+		pre_file(_metadata, c, below(&c->m, p, top) ? p : top);
+	}
 }
 
 #define TRACE_DIRS	300
 #define TRACE_FILES	600
 #define TRACE_DEPTH	40
+/*
+ * Operations of the random trace on btrfs, XFS, overlayfs and FUSE, with the
+ * handler and without: shorter than on tmpfs and ext4 (10000 and 5000), to
+ * keep the lane's time (FP_TRACE_OPS sets them all).
+ */
+#define FS_TRACE_OPS		3000
+#define UNFILTERED_FS_OPS	2000
 
-/* A random directory of the first filesystem, not its root; -1 when there is none. */
+/* A random directory below c->top, not c->top itself; -1 when there is none. */
 static int any_dir(struct ctx *c)
 {
 	int d, tries;
 
 	for (tries = 0; tries < 1000; tries++) {
 		d = c->m.ldirs[rnd_below(&c->rng, c->m.nldirs)];
-		if (c->m.d[d].parent >= 0 && below(&c->m, d, c->fs[0].root))
+		if (d != c->top && below(&c->m, d, c->top))
 			return d;
 	}
 	return -1;
 }
 
 /*
- * Any directory of the first filesystem, its root included; for half of the
+ * Any directory below c->top, c->top included; for half of the
  * calls one that is inside if there is one, so that the trace does not drift
  * away from the roots.
  */
@@ -1510,7 +1898,7 @@ static int any_parent(struct ctx *c)
 
 	for (tries = 0;; tries++) {
 		d = c->m.ldirs[rnd_below(&c->rng, c->m.nldirs)];
-		if (below(&c->m, d, c->fs[0].root) && (tries >= 50 || !in || inside(&c->m, d)))
+		if (below(&c->m, d, c->top) && (tries >= 50 || !in || inside(&c->m, d)))
 			return d;
 	}
 }
@@ -1545,6 +1933,31 @@ static int other_link(const struct model *m, int f, int t)
 	return t;
 }
 
+/*
+ * btrfs: the subvolume directory @d is in (its nearest subvolume root, itself
+ * included); -1 elsewhere. Renames and links across subvolumes fail (EXDEV).
+ */
+static int vol_of(const struct model *m, int d)
+{
+	for (; d >= 0; d = m->d[d].parent) {
+		if (m->d[d].subvol)
+			return d;
+	}
+	return -1;
+}
+
+/* any_parent(), in the subvolume of directory @d (or @d itself). */
+static int vol_parent(struct ctx *c, int d)
+{
+	int p = any_parent(c), tries;
+
+	if (c->kind != FS_BTRFS)
+		return p;
+	for (tries = 0; tries < 50 && vol_of(&c->m, p) != vol_of(&c->m, d); tries++)
+		p = any_parent(c);
+	return vol_of(&c->m, p) == vol_of(&c->m, d) ? p : d;
+}
+
 /* One random operation of the trace. */
 static void random_op(struct __test_metadata *_metadata, struct ctx *c)
 {
@@ -1572,11 +1985,13 @@ static void random_op(struct __test_metadata *_metadata, struct ctx *c)
 		else if (r < 37)
 			op_unlink(_metadata, c, f);
 		else if (r < 41)
-			op_link(_metadata, c, f, any_parent(c));
+			op_link(_metadata, c, f, vol_parent(c, m->f[f].dir));
 		else if (r < 46)
-			op_rename_file(_metadata, c, f, any_parent(c), -1);
+			op_rename_file(_metadata, c, f, vol_parent(c, m->f[f].dir), -1);
 		else
-			op_rename_file(_metadata, c, f, any_parent(c), t == f ? -1 : t);
+			op_rename_file(_metadata, c, f, vol_parent(c, m->f[f].dir),
+				       t == f || vol_of(m, m->f[t].dir) != vol_of(m, m->f[f].dir) ?
+				       -1 : t);
 		return;
 	}
 	if (r < 62) {
@@ -1603,7 +2018,7 @@ static void random_op(struct __test_metadata *_metadata, struct ctx *c)
 	}
 	d = any_dir(c);
 	if (d < 0) {
-		op_mkdir(_metadata, c, c->fs[0].root, NULL);
+		op_mkdir(_metadata, c, c->top, NULL);
 		return;
 	}
 	if (r < 78) {
@@ -1612,11 +2027,12 @@ static void random_op(struct __test_metadata *_metadata, struct ctx *c)
 	}
 	/* Move a directory (a root now and then) into, out of or within the roots. */
 	t = r < 84 ? any_root(c) : -1;
-	if (t >= 0 && below(m, t, c->fs[0].root))
+	if (t >= 0 && below(m, t, c->top))
 		d = t;
 	for (tries = 0; tries < 30; tries++) {
 		t = any_parent(c);
-		if (!below(m, t, d) && depth(m, t) + 1 + height(m, d) <= TRACE_DEPTH) {
+		if (!below(m, t, d) && depth(m, t) + 1 + height(m, d) <= TRACE_DEPTH &&
+		    vol_of(m, t) == vol_of(m, m->d[d].parent)) {
 			op_rename_dir(_metadata, c, d, t, NULL);
 			return;
 		}
@@ -1638,6 +2054,93 @@ static void trace_summary(struct __test_metadata *_metadata, struct ctx *c)
 	       c->moves[0][1], c->moves[1][0], c->moves[1][1], c->moves[0][0]);
 	TH_LOG("%lu moves of roots, %lu roots removed; at the end %d directories, %d roots",
 	       c->root_moves, c->root_removals, c->m.nldirs, nroots(&c->m));
+	if (c->kind == FS_BTRFS)
+		TH_LOG("%lu btrfs snapshots", c->snapshots);
+}
+
+/* Directories of the tree of @d, @d included. */
+static int tree_size(const struct model *m, int d)
+{
+	int x, n = 1;
+
+	for (x = m->d[d].child; x >= 0; x = m->d[x].next)
+		n += tree_size(m, x);
+	return n;
+}
+
+/*
+ * btrfs: a snapshot of a random subvolume below c->top (R2 or an earlier
+ * snapshot: none of them holds a subvolume) into a random directory of
+ * c->top's own subvolume (so that no subvolume ever holds another one).
+ */
+static void random_snapshot(struct __test_metadata *_metadata, struct ctx *c)
+{
+	struct model *m = &c->m;
+	int i, n = 0, src = -1, dst, tries;
+
+	for (i = 0; i < m->nldirs; i++) {
+		int d = m->ldirs[i];
+
+		if (d != c->top && m->d[d].subvol && !rnd_below(&c->rng, ++n))
+			src = d;
+	}
+	if (src < 0 || m->nldirs + tree_size(m, src) > 2 * TRACE_DIRS)
+		return;
+	for (tries = 0; tries < 30; tries++) {
+		dst = any_parent(c);
+		if (vol_of(m, dst) == c->top &&
+		    depth(m, dst) + 1 + height(m, src) <= TRACE_DEPTH) {
+			op_snapshot(_metadata, c, src, dst, NULL);
+			return;
+		}
+	}
+}
+
+/* overlayfs: directories of the upper layer with an origin: copied up from the lower one. */
+static int copied_up;
+
+static int count_copied_up(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type == FTW_D && ftw->level > 0 &&
+	    getxattr(path, "trusted.overlay.origin", NULL, 0) >= 0)
+		copied_up++;
+	return 0;
+}
+
+/* btrfs: a snapshot every this many operations of a trace. */
+#define SNAP_EVERY	250
+
+/*
+ * The random trace: its layout before the attach, the attach (@handler:
+ * the variant's, else none and every directory inside), @n operations
+ * (btrfs: and a snapshot every SNAP_EVERY), the summary. Caches are dropped
+ * every 500 operations (ext4) or 250 (the others; not tmpfs), and before
+ * the attach when there is a handler.
+ */
+static void run_trace(struct __test_metadata *_metadata, struct ctx *c, bool handler, int n)
+{
+	int i;
+
+	TH_LOG("seed %u (FP_SEED=%u repeats this run), %d operations on %s", seed, seed, n,
+	       fs_kinds[c->kind].name);
+	trace_layout(_metadata, c);
+	if (handler)
+		evict_caches(c);
+	c->drop_every = c->kind == FS_TMPFS ? 0 : c->kind == FS_EXT4 ? 500 : 250;
+	start(_metadata, c, handler, 0);
+	for (i = 0; i < n; i++) {
+		random_op(_metadata, c);
+		if (c->kind == FS_BTRFS && i % SNAP_EVERY == SNAP_EVERY - 1)
+			random_snapshot(_metadata, c);
+	}
+	trace_summary(_metadata, c);
+	if (c->kind == FS_OVERLAY) {
+		copied_up = 0;
+		nftw(BACK "/upper", count_copied_up, 16, FTW_PHYS);
+		TH_LOG("%d directories of the lower layer copied up (left at the end)", copied_up);
+		EXPECT_LT(0, copied_up) TH_LOG("the trace copied no lower directory up");
+	}
+	finish(_metadata, c);
 }
 
 /* Operations of a random trace: @n, or FP_TRACE_OPS. */
@@ -1657,18 +2160,7 @@ static int trace_ops(int n)
  */
 TEST_F_TIMEOUT(subtree, random_trace, 150)
 {
-	struct ctx *c = &self->c;
-	int i, n = trace_ops(10000);
-
-	TH_LOG("seed %u (FP_SEED=%u repeats this run), %d operations", seed, seed, n);
-	trace_layout(_metadata, c);
-	evict_caches(c);
-	c->drop_every = c->ext4 ? 500 : 0;
-	start(_metadata, c, true, 0);
-	for (i = 0; i < n; i++)
-		random_op(_metadata, c);
-	trace_summary(_metadata, c);
-	finish(_metadata, c);
+	run_trace(_metadata, &self->c, true, trace_ops(10000));
 }
 
 /* Directories on each side of the boundary in tiny_cache: @n, or FP_TINY_CACHE_DIRS. */
@@ -1693,7 +2185,7 @@ TEST_F_TIMEOUT(subtree, tiny_cache, 150)
 {
 	struct ctx *c = &self->c;
 	int top = c->fs[0].root, in, out, ex, *dirs = NULL, n = 0, i, j, d, t, tries;
-	int half = tiny_cache_dirs(c->ext4 ? 2000 : 5000);
+	int half = tiny_cache_dirs(c->kind == FS_EXT4 ? 2000 : 5000);
 	struct fanotify_fastpath_info info;
 	struct stat st;
 
@@ -1708,7 +2200,7 @@ TEST_F_TIMEOUT(subtree, tiny_cache, 150)
 	ex = dirs[20];
 	c->m.d[ex].kind = ROOT_EX;
 	evict_caches(c);
-	c->drop_every = c->ext4 ? 1000 : 0;
+	c->drop_every = c->kind == FS_EXT4 ? 1000 : 0;
 	start(_metadata, c, true, 64);
 	for (i = n - 1; i > 0; i--) {
 		j = rnd_below(&c->rng, i + 1);
@@ -1985,27 +2477,36 @@ FIXTURE(unfiltered) {
 };
 
 FIXTURE_VARIANT(unfiltered) {
-	bool ext4;
+	int kind;
 };
 
 FIXTURE_VARIANT_ADD(unfiltered, tmpfs) {
-	.ext4 = false,
+	.kind = FS_TMPFS,
 };
 
 FIXTURE_VARIANT_ADD(unfiltered, ext4) {
-	.ext4 = true,
+	.kind = FS_EXT4,
+};
+
+FIXTURE_VARIANT_ADD(unfiltered, btrfs) {
+	.kind = FS_BTRFS,
+};
+
+FIXTURE_VARIANT_ADD(unfiltered, xfs) {
+	.kind = FS_XFS,
+};
+
+FIXTURE_VARIANT_ADD(unfiltered, overlay) {
+	.kind = FS_OVERLAY,
+};
+
+FIXTURE_VARIANT_ADD(unfiltered, fuse) {
+	.kind = FS_FUSE,
 };
 
 FIXTURE_SETUP(unfiltered)
 {
-	int ret = ctx_setup(&self->c, false, variant->ext4);
-
-	self->c.rng = rng_init(_metadata->name);
-	if (ret)
-		ctx_teardown(&self->c);
-	ASSERT_EQ(0, ret) TH_LOG("setup (%s): %s",
-				 variant->ext4 ? "ext4 on a loop device" : "tmpfs",
-				 strerror(-ret));
+	setup_kind(_metadata, &self->c, false, variant->kind);
 }
 
 FIXTURE_TEARDOWN(unfiltered)
@@ -2021,16 +2522,336 @@ FIXTURE_TEARDOWN(unfiltered)
  */
 TEST_F_TIMEOUT(unfiltered, random_trace, 150)
 {
-	struct ctx *c = &self->c;
-	int i, n = trace_ops(5000);
+	run_trace(_metadata, &self->c, false,
+		  trace_ops(variant->kind <= FS_EXT4 ? 5000 : UNFILTERED_FS_OPS));
+}
 
-	TH_LOG("seed %u (FP_SEED=%u repeats this run), %d operations", seed, seed, n);
-	trace_layout(_metadata, c);
-	c->drop_every = c->ext4 ? 500 : 0;
-	start(_metadata, c, false, 0);
-	for (i = 0; i < n; i++)
-		random_op(_metadata, c);
-	trace_summary(_metadata, c);
+/* ---- btrfs, XFS, overlayfs, FUSE ------------------------------------------------------------ */
+
+/*
+ * The random trace with the C handler and its BPF twin on the other
+ * filesystems (the fixture "unfiltered" checks the model on each of them).
+ */
+FIXTURE(subtree_fs) {
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(subtree_fs) {
+	bool bpf;
+	int kind;
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, c_btrfs) {
+	.bpf = false,
+	.kind = FS_BTRFS,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, c_xfs) {
+	.bpf = false,
+	.kind = FS_XFS,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, c_overlay) {
+	.bpf = false,
+	.kind = FS_OVERLAY,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, c_fuse) {
+	.bpf = false,
+	.kind = FS_FUSE,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, bpf_btrfs) {
+	.bpf = true,
+	.kind = FS_BTRFS,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, bpf_xfs) {
+	.bpf = true,
+	.kind = FS_XFS,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, bpf_overlay) {
+	.bpf = true,
+	.kind = FS_OVERLAY,
+};
+
+FIXTURE_VARIANT_ADD(subtree_fs, bpf_fuse) {
+	.bpf = true,
+	.kind = FS_FUSE,
+};
+
+FIXTURE_SETUP(subtree_fs)
+{
+	setup_kind(_metadata, &self->c, variant->bpf, variant->kind);
+}
+
+FIXTURE_TEARDOWN(subtree_fs)
+{
+	ctx_teardown(&self->c);
+}
+
+TEST_F_TIMEOUT(subtree_fs, random_trace, 150)
+{
+	run_trace(_metadata, &self->c, true, trace_ops(FS_TRACE_OPS));
+}
+
+/*
+ * FUSE with entry and attribute timeouts 0: the kernel revalidates every
+ * name. Variants: the C handler, and no handler (every directory inside: the
+ * model against the kernel alone, as the fixture "unfiltered").
+ */
+FIXTURE(fuse) {
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(fuse) {
+	bool handler;
+};
+
+FIXTURE_VARIANT_ADD(fuse, c) {
+	.handler = true,
+};
+
+FIXTURE_VARIANT_ADD(fuse, unfiltered) {
+	.handler = false,
+};
+
+FIXTURE_SETUP(fuse)
+{
+	fuse_timeout = "0";
+	setup_kind(_metadata, &self->c, false, FS_FUSE);
+}
+
+FIXTURE_TEARDOWN(fuse)
+{
+	ctx_teardown(&self->c);
+}
+
+/* FUSE: the backing path of model directory @d (MNT/x -> BACK/x). */
+static void back_path(struct ctx *c, int d, char *buf, size_t size)
+{
+	size_t n = snprintf(buf, size, "%s", BACK);
+
+	/* MNT/x -> BACK/x: the model's path after MNT. */
+	if (n < size) {
+		dir_path(&c->m, d, buf + n, size - n);
+		memmove(buf + n, buf + n + strlen(MNT), strlen(buf + n + strlen(MNT)) + 1);
+	}
+}
+
+/*
+ * FUSE: directory @d moved into @parent by the server's side (a rename in the
+ * backing directory, as another client of a network filesystem would):
+ * nothing happens in the kernel, no event.
+ */
+static void server_rename(struct __test_metadata *_metadata, struct ctx *c, int d, int parent)
+{
+	char from[PATH_MAX], to[PATH_MAX], name[NAME_LEN];
+	size_t n;
+
+	snprintf(name, sizeof(name), "%s", c->m.d[d].name);
+	back_path(c, d, from, sizeof(from));
+	back_path(c, parent, to, sizeof(to));
+	n = strlen(to);
+	snprintf(to + n, sizeof(to) - n, "/%s", name);
+	desc(c, "server side: rename %s %s", from, to);
+	if (rename(from, to))
+		die_op(_metadata, c);
+	model_move_dir(&c->m, d, parent, name);
+	check_op(_metadata, c);
+}
+
+/* stat of directory @d at its model path (@gone: must fail with ENOENT): no event. */
+static void op_stat(struct __test_metadata *_metadata, struct ctx *c, int parent,
+		    const char *name, bool gone)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	entry_path(&c->m, parent, name, path, sizeof(path));
+	desc(c, "stat %s%s", path, gone ? " (gone)" : "");
+	ret = stat(path, &st) ? -errno : 0;
+	EXPECT_EQ(gone ? -ENOENT : 0, ret) TH_LOG("stat %s: %s", path, strerror(-ret));
+	check_op(_metadata, c);
+}
+
+/*
+ * Directories @a (with @a2 below it) and @b (with @b2) swap sides by the
+ * server's side: @a from @pa to @pb, @b from @pb to @pa, then looked up at
+ * the new paths (after the old ones when @old_first), then a file in each.
+ */
+static void server_swap(struct __test_metadata *_metadata, struct ctx *c, int a, int a2,
+			int b, int b2, bool old_first)
+{
+	int pa = c->m.d[a].parent, pb = c->m.d[b].parent;
+
+	op_touch(_metadata, c, a);
+	op_touch(_metadata, c, a2);
+	op_touch(_metadata, c, b);
+	op_touch(_metadata, c, b2);
+	server_rename(_metadata, c, a, pb);
+	server_rename(_metadata, c, b, pa);
+	if (old_first) {
+		op_stat(_metadata, c, pa, c->m.d[a].name, true);
+		op_stat(_metadata, c, pb, c->m.d[b].name, true);
+	}
+	op_stat(_metadata, c, pb, c->m.d[a].name, false);
+	op_stat(_metadata, c, pa, c->m.d[b].name, false);
+	op_touch(_metadata, c, a);
+	op_touch(_metadata, c, a2);
+	op_touch(_metadata, c, b);
+	op_touch(_metadata, c, b2);
+}
+
+/*
+ * Directories renamed by the FUSE server's side, not through the mount.
+ * root=MNT/in; MNT/in/d/e and MNT/out/x/y exist. Files in d and e arrive, in
+ * x and y they do not; the backing directories in/d and out/x are renamed
+ * to out/d and in/x; a lookup of MNT/out/d finds the same node id, and the
+ * kernel moves d's dentry there (d_splice_alias(): no fsnotify event, no
+ * rename through the VFS), the same for MNT/in/x. Now files in d and e must
+ * not arrive (outside), in x and y they must (inside). Then back the same
+ * way. In the second round the old paths are looked up first (revalidation
+ * fails: ENOENT, the old dentries are dropped), then the new ones. The
+ * model knows what the test did.
+ */
+TEST_F(fuse, server_side_rename)
+{
+	struct ctx *c = &self->c;
+	int top = c->top, in, out, d, e, x, y, round;
+
+	in = pre_mkdir(_metadata, c, top, "in");
+	out = pre_mkdir(_metadata, c, top, "out");
+	d = pre_mkdir(_metadata, c, in, "d");
+	e = pre_mkdir(_metadata, c, d, "e");
+	x = pre_mkdir(_metadata, c, out, "x");
+	y = pre_mkdir(_metadata, c, x, "y");
+	c->m.d[in].kind = ROOT_IN;
+	start(_metadata, c, variant->handler, 0);
+	for (round = 0; round < 2; round++) {
+		server_swap(_metadata, c, d, e, x, y, round);
+		server_swap(_metadata, c, x, y, d, e, round);
+	}
+	finish(_metadata, c);
+}
+
+/* btrfs. Variants: the C handler, and no handler (the model against the kernel alone). */
+FIXTURE(btrfs) {
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(btrfs) {
+	bool handler;
+};
+
+FIXTURE_VARIANT_ADD(btrfs, c) {
+	.handler = true,
+};
+
+FIXTURE_VARIANT_ADD(btrfs, unfiltered) {
+	.handler = false,
+};
+
+FIXTURE_SETUP(btrfs)
+{
+	setup_kind(_metadata, &self->c, false, FS_BTRFS);
+}
+
+FIXTURE_TEARDOWN(btrfs)
+{
+	ctx_teardown(&self->c);
+}
+
+#ifndef FS_IOC_GETVERSION
+#define FS_IOC_GETVERSION	_IOR('v', 1, long)	/* it writes an int */
+#endif
+
+/* The inode number and generation of @path; logged. */
+static void log_ids(struct __test_metadata *_metadata, const char *path, struct stat *st,
+		    int *gen)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*gen = -1;
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	ASSERT_EQ(0, fstat(fd, st));
+	if (ioctl(fd, FS_IOC_GETVERSION, gen))
+		*gen = -1;
+	close(fd);
+	TH_LOG("%s: inode %llu, generation %d, device %llu:%llu", path,
+	       (unsigned long long)st->st_ino, *gen, (unsigned long long)major(st->st_dev),
+	       (unsigned long long)minor(st->st_dev));
+}
+
+/* Rounds of subvolume_twins: @n, or FP_TWIN_ROUNDS. */
+static int twin_rounds(int n)
+{
+	const char *s = getenv("FP_TWIN_ROUNDS");
+
+	return s && atoi(s) > 0 ? atoi(s) : n;
+}
+
+/* A file in directory @d, then every unused dentry and inode evicted (both twins). */
+static void twin_touch(struct __test_metadata *_metadata, struct ctx *c, int d)
+{
+	op_touch(_metadata, c, d);
+	evict_caches(c);
+	/* Inodes are freed after an RCU grace period: let their memory be reused. */
+	usleep(20000);
+}
+
+/*
+ * Twins: "btrfs subvolume create sv1 sv2; mkdir sv1/d sv2/d" in one
+ * transaction gives two directories with the same inode number and
+ * generation on one super_block (two subvolumes). root=MNT/sv1. In every
+ * round a file in one twin (sv1/d must arrive, sv2/d must not), every inode
+ * evicted, a file in the other: an inode's memory reused for its twin must not
+ * bring the other's answer. Then a snapshot of sv1 at MNT/snap (a snapshot of
+ * a root is no root: snap/d is outside) and rounds over the three.
+ */
+TEST_F_TIMEOUT(btrfs, subvolume_twins, 150)
+{
+	struct ctx *c = &self->c;
+	int root = c->fs[0].root, sv1, sv2, d1, d2, snap, d3, i, n = twin_rounds(60);
+	char cmd[512];
+	struct stat st1, st2;
+	int g1, g2;
+
+	snprintf(cmd, sizeof(cmd),
+		 "btrfs subvolume create %s/sv1 %s/sv2 >/dev/null && mkdir %s/sv1/d %s/sv2/d",
+		 MNT, MNT, MNT, MNT);
+	ASSERT_EQ(0, run(cmd)) TH_LOG("%s failed", cmd);
+	sv1 = model_add_dir(&c->m, root, "sv1", NULL);
+	sv2 = model_add_dir(&c->m, root, "sv2", NULL);
+	c->m.d[sv1].subvol = true;
+	c->m.d[sv2].subvol = true;
+	d1 = model_add_dir(&c->m, sv1, "d", NULL);
+	d2 = model_add_dir(&c->m, sv2, "d", NULL);
+	log_ids(_metadata, MNT "/sv1/d", &st1, &g1);
+	log_ids(_metadata, MNT "/sv2/d", &st2, &g2);
+	if (st1.st_ino != st2.st_ino || g1 != g2)
+		TH_LOG("the two d are no twins here (number or generation differ)");
+	c->m.d[sv1].kind = ROOT_IN;
+	evict_caches(c);
+	start(_metadata, c, variant->handler, 0);
+	for (i = 0; i < n; i++) {
+		twin_touch(_metadata, c, i % 2 ? d2 : d1);
+		twin_touch(_metadata, c, i % 2 ? d1 : d2);
+	}
+	snap = op_snapshot(_metadata, c, sv1, root, "snap");
+	d3 = c->m.d[snap].child;
+	ASSERT_EQ(0, strcmp(c->m.d[d3].name, "d"));
+	log_ids(_metadata, MNT "/snap/d", &st2, &g2);
+	for (i = 0; i < n; i++) {
+		int t[3] = { d1, d2, d3 };
+
+		twin_touch(_metadata, c, t[i % 3]);
+		twin_touch(_metadata, c, t[(i + 1 + i % 2) % 3]);
+		twin_touch(_metadata, c, t[(i + 2 - i % 2) % 3]);
+	}
+	TH_LOG("%d rounds over sv1/d and sv2/d, %d over sv1/d, sv2/d and snap/d", n, n);
 	finish(_metadata, c);
 }
 
