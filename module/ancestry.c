@@ -126,7 +126,13 @@ void fp_ancestry_exit(void)
 	fsnotify_wait_marks_destroyed();
 	/* Subscriptions drop their cache references from RCU callbacks. */
 	rcu_barrier();
-	/* Pending ends of subscriptions and releases of caches. */
+	/*
+	 * Pending ends of subscriptions (which may destroy filesystem marks)
+	 * and releases of caches; then once more what they started.
+	 */
+	flush_workqueue(fp_anc_wq);
+	fsnotify_wait_marks_destroyed();
+	rcu_barrier();
 	destroy_workqueue(fp_anc_wq);
 	fp_anc_roots_exit();
 	fp_anc_watch_exit();
