@@ -29,6 +29,8 @@
  *			outside: nothing outside is delivered, nothing inside
  *			lost, no decision unsure, no move between two outside
  *			parents invalidates the cache
+ *   rename_storm_walks	the same at depth 64 with the cache at its cap
+ *			(cache=16): every decision walks while renames race
  *
  * Ground truth is what the test did: which directory each file was created
  * in, and whether the test placed that directory inside a root.
@@ -519,37 +521,48 @@ static void *mover_fn(void *p)
 
 /*
  * While the storm runs, STORM_FILES creates alternate between a directory
- * deep inside the root and one deep outside it; the group's queue is read
- * after every 100. Every inside create is delivered, no outside one; no
- * decision is unsure; the moves between outside parents do not invalidate
+ * @depth levels inside the root and one as deep outside it; the group's queue
+ * is read after every 100. Every inside create is delivered, no outside one;
+ * no decision is unsure; the moves between outside parents do not invalidate
  * (the cache learns both parents, exactly, while the rename holds the
- * filesystem's rename mutex).
+ * filesystem's rename mutex). With @chains > 1 the creates rotate over
+ * @chains directories on each side, each at the end of a chain of its own:
+ * with "cache=16" and 32 chains every event walks @depth levels (the cache
+ * is at its cap), and every walk races the renames.
  */
-TEST_F_TIMEOUT(bounds, rename_storm, 240)
+static void storm_run(struct __test_metadata *_metadata, FIXTURE_DATA(bounds) *self,
+		      int depth, int chains, const char *cache)
 {
 	struct fanotify_fastpath_info info;
 	struct fp_names names;
 	struct storm s = { 0 };
 	pthread_t ren, mov;
-	char in[128], out[128], args[160], name[16];
-	int fan, i, got_in = 0, got_out = 0, k;
+	char in[512], out[512], args[160], name[16], rel[400], path[600];
+	int fan, i, got_in = 0, got_out = 0, k, len;
 
 	snprintf(s.other, sizeof(s.other), "%s/other", self->dir);
 	snprintf(s.mnt, sizeof(s.mnt), "%s/mnt", self->dir);
 	ASSERT_EQ(0, mount_tmpfs(s.other));
 	ASSERT_EQ(0, mount_tmpfs(s.mnt));
-	ASSERT_EQ(0, fp_mkdirs(s.mnt, "in/1/2/3/4/5/6/7"));
-	ASSERT_EQ(0, fp_mkdirs(s.mnt, "out/1/2/3/4/5/6/7"));
-	snprintf(in, sizeof(in), "%s/in/1/2/3/4/5/6/7", s.mnt);
-	snprintf(out, sizeof(out), "%s/out/1/2/3/4/5/6/7", s.mnt);
+	for (i = 0, len = 0; i < depth; i++)
+		len += snprintf(rel + len, sizeof(rel) - len, "%sd", i ? "/" : "");
+	for (k = 0; k < chains; k++) {
+		snprintf(path, sizeof(path), "in/c%d/%s", k, rel);
+		ASSERT_EQ(0, fp_mkdirs(s.mnt, path));
+		snprintf(path, sizeof(path), "out/c%d/%s", k, rel);
+		ASSERT_EQ(0, fp_mkdirs(s.mnt, path));
+	}
 	fan = fp_fid_group(s.mnt, FAN_CREATE);
 	ASSERT_LE(0, fan);
-	snprintf(args, sizeof(args), "root=%s/in", s.mnt);
+	snprintf(args, sizeof(args), "root=%s/in%s%s", s.mnt, *cache ? " " : "", cache);
 	ASSERT_EQ(0, fp_attach(self->dev, fan, "subtree", args));
 	ASSERT_EQ(0, pthread_create(&ren, NULL, renamer_fn, &s));
 	ASSERT_EQ(0, pthread_create(&mov, NULL, mover_fn, &s));
 
 	for (i = 0; i < STORM_FILES; i++) {
+		k = (i / 2) % chains;
+		snprintf(in, sizeof(in), "%s/in/c%d/%s", s.mnt, k, rel);
+		snprintf(out, sizeof(out), "%s/out/c%d/%s", s.mnt, k, rel);
 		snprintf(name, sizeof(name), "%c%d", i & 1 ? 'o' : 'i', i);
 		fp_touch(i & 1 ? out : in, name);
 		if (i % 100 != 99)
@@ -567,8 +580,8 @@ TEST_F_TIMEOUT(bounds, rename_storm, 240)
 	pthread_join(ren, NULL);
 	pthread_join(mov, NULL);
 	ASSERT_EQ(0, fp_query(self->dev, fan, &info));
-	printf("# rename storm: %lu renames elsewhere, %lu moves between outside parents\n",
-	       s.renames, s.moves);
+	printf("# rename storm, depth %d %s: %lu renames elsewhere,", depth, cache, s.renames);
+	printf(" %lu moves between outside parents\n", s.moves);
 	printf("# cache: %llu hits, %llu walks, %llu unsure, %llu invalidations\n",
 	       (unsigned long long)info.cache_hits, (unsigned long long)info.cache_walks,
 	       (unsigned long long)info.cache_unsure,
@@ -581,6 +594,17 @@ TEST_F_TIMEOUT(bounds, rename_storm, 240)
 	EXPECT_LT(0, s.moves);
 	EXPECT_EQ(0, fp_detach(self->dev, fan));
 	close(fan);
+}
+
+TEST_F_TIMEOUT(bounds, rename_storm, 240)
+{
+	storm_run(_metadata, self, 8, 1, "");
+}
+
+/* The same with the cache at its cap and 32 chains of depth 64: every event walks. */
+TEST_F_TIMEOUT(bounds, rename_storm_walks, 240)
+{
+	storm_run(_metadata, self, 64, 16, "cache=16");
 }
 
 TEST_HARNESS_MAIN
