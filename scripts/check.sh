@@ -11,7 +11,7 @@
 # Lanes: "default", "backports" (Debian's kernels) and "debug": Debian's source of the default
 # kernel built from tinyconfig with KASAN, lockdep, kmemleak and the other checkers
 # (scripts/debug-kernel.sh, cached in FP_CACHE; on an empty cache its build, about 1000
-# objects, took 16 minutes on the loaded 2-core machine, see README). The debug lane runs in
+# objects, took 16 minutes on the loaded 2-core machine, see Documentation/testing.md). The debug lane runs in
 # the background from the start, in a copy of the tree (its module builds and VM run
 # directories apart from the other lanes', which build in the tree itself): its kernel builds
 # at nice 19 while the other lanes run, then its suite runs beside them; its report is
