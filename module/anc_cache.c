@@ -114,8 +114,8 @@ u32 fp_anc_sb_flags_of(struct super_block *sb)
 }
 
 /* Was @e made for this very directory (not for a freed one at its address)? */
-static __always_inline bool fp_anc_entry_is(const struct fp_anc_entry *e, struct inode *inode,
-			    u32 sbflags)
+static __always_inline bool fp_anc_entry_is(const struct fp_anc_entry *e,
+					    struct inode *inode, u32 sbflags)
 {
 	if (e->kind == FP_ANC_ROOT)
 		return true;	/* found by its inode, which its mark holds */
@@ -130,8 +130,8 @@ static __always_inline bool fp_anc_entry_is(const struct fp_anc_entry *e, struct
  * outside, -1 when it gives none (no entry, another incarnation of the inode
  * number, an older generation). *@depth gets the depth.
  */
-static __always_inline int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode, u32 gen,
-			       u32 sbflags, unsigned int *depth)
+static __always_inline int fp_anc_entry_answer(struct fp_anc_entry *e, struct inode *inode,
+					       u32 gen, u32 sbflags, unsigned int *depth)
 {
 	u64 state;
 
@@ -410,9 +410,10 @@ void fp_anc_sbs_del(struct fp_ancestry *anc, struct super_block *sb)
  * the current generation, walking on a miss. Return: 1 inside, 0 outside,
  * -EAGAIN unsure. Context: rcu_read_lock() held.
  */
-static __always_inline int fp_anc_answer(struct fp_ancestry *anc, struct fp_stats __percpu *stats,
-			 struct inode *dir, u32 sbflags,
-			 const struct fanotify_fastpath_event *event, struct dentry *dentry)
+static __always_inline int fp_anc_answer(struct fp_ancestry *anc,
+					 struct fp_stats __percpu *stats, struct inode *dir,
+					 u32 sbflags, const struct fanotify_fastpath_event *event,
+					 struct dentry *dentry)
 {
 	/* Pairs with fp_anc_prepare(): @bits and @max are set before @buckets. */
 	struct hlist_head *buckets = smp_load_acquire(&anc->buckets);
@@ -445,7 +446,8 @@ static __always_inline int fp_anc_answer(struct fp_ancestry *anc, struct fp_stat
 
 /* Decide for directory @dir of an event. Context: rcu_read_lock() held. */
 static __always_inline int fp_anc_decide(struct fp_attachment *at, struct inode *dir,
-			 const struct fanotify_fastpath_event *event, struct dentry *dentry)
+					 const struct fanotify_fastpath_event *event,
+					 struct dentry *dentry)
 {
 	int sbflags = fp_anc_sb_lookup(at->anc, dir->i_sb);
 

@@ -530,7 +530,7 @@ static void *mover_fn(void *p)
  * with "cache=16" and 32 chains every event walks @depth levels (the cache
  * is at its cap), and every walk races the renames.
  */
-static void storm_run(struct __test_metadata *_metadata, FIXTURE_DATA(bounds) *self,
+static void storm_run(struct __test_metadata *_metadata, struct _test_data_bounds *self,
 		      int depth, int chains, const char *cache)
 {
 	struct fanotify_fastpath_info info;
