@@ -241,6 +241,46 @@ static bool fp_anc_has_root_on(struct fp_ancestry *anc, struct super_block *sb)
 	return false;
 }
 
+/*
+ * End the subscriptions of @anc on filesystems without roots, or (@ending)
+ * all of them. Context: anc->mutex held; may sleep.
+ */
+static void fp_anc_subs_drop(struct fp_ancestry *anc, bool ending)
+{
+	struct fp_anc_sub *sub, *tmp;
+	struct fp_anc_sbmark *sbm;
+	LIST_HEAD(doomed);
+	bool used = false;
+
+	lockdep_assert_held(&anc->mutex);
+	mutex_lock(&fp_anc_sb_mutex);
+	spin_lock(&fp_anc_sb_lock);
+	list_for_each_entry_safe(sub, tmp, &anc->subs, anode) {
+		if (!ending) {
+			spin_lock(&anc->lock);
+			used = fp_anc_has_root_on(anc, sub->sbm->sb);
+			spin_unlock(&anc->lock);
+			/*
+			 * Entries of the filesystem go with the subscription:
+			 * once it is gone, nothing would drop them at its
+			 * unmount, and a new filesystem at the old
+			 * super_block's address could meet them. (An ending
+			 * cache frees all its entries.)
+			 */
+			if (!used)
+				fp_anc_drop_sb(anc, sub->sbm->sb);
+		}
+		if (used)
+			continue;
+		sbm = fp_anc_sub_unlink(sub);
+		if (sbm)
+			list_add(&sbm->node, &doomed);
+	}
+	spin_unlock(&fp_anc_sb_lock);
+	fp_anc_sbmarks_destroy(&doomed);
+	mutex_unlock(&fp_anc_sb_mutex);
+}
+
 /**
  * fp_anc_subs_gc() - end the subscriptions of filesystems without roots
  * @anc: the cache
@@ -253,33 +293,7 @@ static bool fp_anc_has_root_on(struct fp_ancestry *anc, struct super_block *sb)
  */
 void fp_anc_subs_gc(struct fp_ancestry *anc)
 {
-	struct fp_anc_sub *sub, *tmp;
-	struct fp_anc_sbmark *sbm;
-	LIST_HEAD(doomed);
-	bool used;
-
-	lockdep_assert_held(&anc->mutex);
-	mutex_lock(&fp_anc_sb_mutex);
-	spin_lock(&fp_anc_sb_lock);
-	list_for_each_entry_safe(sub, tmp, &anc->subs, anode) {
-		spin_lock(&anc->lock);
-		used = fp_anc_has_root_on(anc, sub->sbm->sb);
-		spin_unlock(&anc->lock);
-		if (used)
-			continue;
-		/*
-		 * Entries of the filesystem go with the subscription: once it
-		 * is gone, nothing would drop them at its unmount, and a new
-		 * filesystem at the old super_block's address could meet them.
-		 */
-		fp_anc_drop_sb(anc, sub->sbm->sb);
-		sbm = fp_anc_sub_unlink(sub);
-		if (sbm)
-			list_add(&sbm->node, &doomed);
-	}
-	spin_unlock(&fp_anc_sb_lock);
-	fp_anc_sbmarks_destroy(&doomed);
-	mutex_unlock(&fp_anc_sb_mutex);
+	fp_anc_subs_drop(anc, false);
 }
 
 /**
@@ -290,20 +304,7 @@ void fp_anc_subs_gc(struct fp_ancestry *anc)
  */
 void fp_anc_subs_end(struct fp_ancestry *anc)
 {
-	struct fp_anc_sub *sub, *tmp;
-	struct fp_anc_sbmark *sbm;
-	LIST_HEAD(doomed);
-
-	mutex_lock(&fp_anc_sb_mutex);
-	spin_lock(&fp_anc_sb_lock);
-	list_for_each_entry_safe(sub, tmp, &anc->subs, anode) {
-		sbm = fp_anc_sub_unlink(sub);
-		if (sbm)
-			list_add(&sbm->node, &doomed);
-	}
-	spin_unlock(&fp_anc_sb_lock);
-	fp_anc_sbmarks_destroy(&doomed);
-	mutex_unlock(&fp_anc_sb_mutex);
+	fp_anc_subs_drop(anc, true);
 }
 
 /*

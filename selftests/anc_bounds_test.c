@@ -37,7 +37,6 @@
  */
 #define _GNU_SOURCE
 #include <linux/fs.h>
-#include <linux/loop.h>
 #include <pthread.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -92,39 +91,24 @@ static int mount_tmpfs(const char *path)
  */
 static int mount_ext4(const char *img, int mb, const char *opts, const char *mnt)
 {
-	struct loop_config cfg = { .info.lo_flags = LO_FLAGS_AUTOCLEAR };
 	char cmd[512], dev[32];
-	int ctl, n, lfd, ifd;
+	int fd, lfd;
 
-	ifd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (ifd < 0 || ftruncate(ifd, (off_t)mb << 20))
+	fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)mb << 20))
 		return -errno;
+	close(fd);
 	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s %s", opts, img);
 	if (system(cmd))
 		return -EIO;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	close(ctl);
-	if (n < 0)
-		return -errno;
-	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
-	for (lfd = -1, n = 0; lfd < 0 && n < 50; n++) {
-		lfd = open(dev, O_RDWR | O_CLOEXEC);
-		if (lfd < 0)
-			usleep(20000);	/* devtmpfs creates the node */
-	}
+	lfd = fp_loop_attach(img, dev, sizeof(dev));
 	if (lfd < 0)
-		return -errno;
-	cfg.fd = ifd;
-	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) || mount(dev, mnt, "ext4", 0, "")) {
-		n = -errno;
+		return lfd;
+	if (mount(dev, mnt, "ext4", 0, "")) {
+		fd = -errno;
 		close(lfd);
-		close(ifd);
-		return n;
+		return fd;
 	}
-	close(ifd);
 	return lfd;
 }
 

@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/loop.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -170,7 +172,7 @@ static inline int fp_count_name(const struct fp_names *names, const char *name)
 
 static inline void fp_touch(const char *dir, const char *name)
 {
-	char path[512];
+	char path[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -281,6 +283,55 @@ static inline long fp_wait_long(const char *path, long want, int ms)
 		usleep(10000);
 		ms -= 10;
 	}
+}
+
+/*
+ * Attach @img to a free loop device (detached when its last user goes); its
+ * path in @dev. Return: the loop device's fd, or -errno.
+ */
+static inline int fp_loop_attach(const char *img, char *dev, size_t size)
+{
+	struct loop_config cfg;
+	int ctl, n, lfd, ifd, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+		if (ctl < 0)
+			return -errno;
+		n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		close(ctl);
+		if (n < 0)
+			return -errno;
+		snprintf(dev, size, "/dev/loop%d", n);
+		/* A new device node appears through devtmpfs: give it a moment. */
+		for (lfd = -1; lfd < 0 && n >= 0; n -= 50) {
+			lfd = open(dev, O_RDWR | O_CLOEXEC);
+			if (lfd < 0 && errno != ENOENT)
+				return -errno;
+			if (lfd < 0)
+				usleep(20000);
+		}
+		if (lfd < 0)
+			return -ENOENT;
+		ifd = open(img, O_RDWR | O_CLOEXEC);
+		if (ifd < 0) {
+			close(lfd);
+			return -errno;
+		}
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.fd = ifd;
+		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+		if (!ioctl(lfd, LOOP_CONFIGURE, &cfg)) {
+			close(ifd);
+			return lfd;
+		}
+		n = -errno;
+		close(ifd);
+		close(lfd);
+		if (n != -EBUSY)
+			return n;
+	}
+	return -EBUSY;
 }
 
 #endif /* FP_UTIL_H */

@@ -119,7 +119,6 @@
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <linux/loop.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -563,52 +562,6 @@ static const char *fs_missing(int kind)
 	return NULL;
 }
 
-/* Attach @img to a free loop device (detached when its last user goes). */
-static int loop_attach(const char *img, char *dev, size_t size)
-{
-	struct loop_config cfg;
-	int ctl, n, lfd, ifd, tries;
-
-	for (tries = 0; tries < 10; tries++) {
-		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-		if (ctl < 0)
-			return -errno;
-		n = ioctl(ctl, LOOP_CTL_GET_FREE);
-		close(ctl);
-		if (n < 0)
-			return -errno;
-		snprintf(dev, size, "/dev/loop%d", n);
-		/* A new device node appears through devtmpfs: give it a moment. */
-		for (lfd = -1; lfd < 0 && n >= 0; n -= 50) {
-			lfd = open(dev, O_RDWR | O_CLOEXEC);
-			if (lfd < 0 && errno != ENOENT)
-				return -errno;
-			if (lfd < 0)
-				usleep(20000);
-		}
-		if (lfd < 0)
-			return -ENOENT;
-		ifd = open(img, O_RDWR | O_CLOEXEC);
-		if (ifd < 0) {
-			close(lfd);
-			return -errno;
-		}
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.fd = ifd;
-		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-		if (!ioctl(lfd, LOOP_CONFIGURE, &cfg)) {
-			close(ifd);
-			return lfd;
-		}
-		n = -errno;
-		close(ifd);
-		close(lfd);
-		if (n != -EBUSY)
-			return n;
-	}
-	return -EBUSY;
-}
-
 static void umount_path(const char *path)
 {
 	int i;
@@ -694,7 +647,7 @@ static int fs_mount_image(struct tfs *fs)
 		fprintf(stderr, "# %s failed\n", cmd);
 		return -EIO;
 	}
-	fs->loopfd = loop_attach(IMG, dev, sizeof(dev));
+	fs->loopfd = fp_loop_attach(IMG, dev, sizeof(dev));
 	if (fs->loopfd < 0) {
 		fprintf(stderr, "# loop device for %s: %s (loop module loaded?)\n", IMG,
 			strerror(-fs->loopfd));
