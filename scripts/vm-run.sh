@@ -146,9 +146,9 @@ boot() {
 
 	if [ "$bare" = 0 ]; then
 		# ext4 on a loop device for the tests (selftests/subtree_test.c); btrfs, XFS,
-		# overlayfs and FUSE (built in on Debian's kernels) with mkfs.btrfs, btrfs and
-		# mkfs.xfs for its other filesystems, where the kernel has them (the debug kernel
-		# has none of them: those cases skip).
+		# overlayfs and FUSE (FUSE built in on Debian's kernels) with mkfs.btrfs, btrfs and
+		# mkfs.xfs for its other filesystems, where the kernel has them as modules (the
+		# debug kernel has FUSE, btrfs and overlayfs built in and no XFS: those cases skip).
 		mk+=(--kmod loop --kmod ext4 --fs-tools)
 		for k in btrfs xfs overlay fuse; do
 			mk+=(--kmod-optional "$k")
