@@ -30,7 +30,20 @@
  *			lost, no decision unsure, no move between two outside
  *			parents invalidates the cache
  *   rename_storm_walks	the same at depth 64 with the cache at its cap
- *			(cache=16): every decision walks while renames race
+ *			(cache=16): every decision walks while renames race,
+ *			and evicts one entry at most (before, a walk filled
+ *			and evicted up to 32 at the cap)
+ *   filesystem_set_race	roots on FAN_FP_ROOTS_MAX filesystems; one thread
+ *			ends and adds roots on 63 of them while the other,
+ *			on the same CPU under full preemption, creates files
+ *			in a root on the last filesystem in the set: the
+ *			event path's lockless scan of the set never misses
+ *			a filesystem that keeps its root (before, a removal
+ *			moved the last slot down and an add overwrote it
+ *			behind a preempted scan: the event was dropped)
+ *   release_context	the entries of a detached cache are freed in
+ *			process context (before, by an RCU callback, in
+ *			softirq, however many there were)
  *
  * Ground truth is what the test did: which directory each file was created
  * in, and whether the test placed that directory inside a root.
@@ -38,6 +51,8 @@
 #define _GNU_SOURCE
 #include <linux/fs.h>
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -512,7 +527,7 @@ static void *mover_fn(void *p)
  * filesystem's rename mutex). With @chains > 1 the creates rotate over
  * @chains directories on each side, each at the end of a chain of its own:
  * with "cache=16" and 32 chains every event walks @depth levels (the cache
- * is at its cap), and every walk races the renames.
+ * is at its cap), every walk races the renames and evicts one entry at most.
  */
 static void storm_run(struct __test_metadata *_metadata, struct _test_data_bounds *self,
 		      int depth, int chains, const char *cache)
@@ -566,16 +581,22 @@ static void storm_run(struct __test_metadata *_metadata, struct _test_data_bound
 	ASSERT_EQ(0, fp_query(self->dev, fan, &info));
 	printf("# rename storm, depth %d %s: %lu renames elsewhere,", depth, cache, s.renames);
 	printf(" %lu moves between outside parents\n", s.moves);
-	printf("# cache: %llu hits, %llu walks, %llu unsure, %llu invalidations\n",
+	printf("# cache: %llu hits, %llu walks, %llu unsure, %llu invalidations, %llu evicted\n",
 	       (unsigned long long)info.cache_hits, (unsigned long long)info.cache_walks,
 	       (unsigned long long)info.cache_unsure,
-	       (unsigned long long)info.cache_invalidations);
+	       (unsigned long long)info.cache_invalidations,
+	       (unsigned long long)info.cache_evicted);
 	EXPECT_EQ(STORM_FILES / 2, got_in);
 	EXPECT_EQ(0, got_out);
 	EXPECT_EQ(0, info.cache_unsure);
 	/* The attach's root add: one; every move stayed outside. */
 	EXPECT_GE(1, info.cache_invalidations);
 	EXPECT_LT(0, s.moves);
+	/*
+	 * A full cache fills only the directory it answers for: one eviction
+	 * per walk, and per parent of a move (both are looked up), at most.
+	 */
+	EXPECT_GE(info.cache_walks + 2 * s.moves, info.cache_evicted);
 	EXPECT_EQ(0, fp_detach(self->dev, fan));
 	close(fan);
 }
@@ -589,6 +610,233 @@ TEST_F_TIMEOUT(bounds, rename_storm, 240)
 TEST_F_TIMEOUT(bounds, rename_storm_walks, 240)
 {
 	storm_run(_metadata, self, 64, 16, "cache=16");
+}
+
+#define SCHED_PREEMPT	"/sys/kernel/debug/sched/preempt"
+#define RACE_FILES	128
+
+struct setrace {
+	int dev, fan;
+	int go[2];		/* a byte per round: x was just made last */
+	char dir[64];
+	unsigned int seed;
+	unsigned long phase_ns;	/* the reader's last read phase */
+	unsigned long swaps, errors;
+};
+
+/*
+ * The writer: FAN_FP_ROOTS_MAX - 1 of its FAN_FP_ROOTS_MAX filesystems have a
+ * root. Each round, once the reader has made x last in the set, it sleeps a
+ * random time within the reader's read phase (its wakeup preempts the reader
+ * anywhere), then ends the root of a random filesystem and adds the root of
+ * the spare one.
+ */
+static void *set_writer_fn(void *p)
+{
+	struct setrace *s = p;
+	struct timespec ts = { 0 };
+	char path[128], c;
+	int a, spare = FAN_FP_ROOTS_MAX - 1;
+
+	while (read(s->go[0], &c, 1) == 1) {
+		ts.tv_nsec = rand_r(&s->seed) %
+			     (__atomic_load_n(&s->phase_ns, __ATOMIC_RELAXED) + 1);
+		nanosleep(&ts, NULL);
+		do {
+			a = rand_r(&s->seed) % FAN_FP_ROOTS_MAX;
+		} while (a == spare);
+		snprintf(path, sizeof(path), "%s/w%d/r", s->dir, a);
+		if (fp_root_path(s->dev, s->fan, path, FAN_FP_ROOT_REMOVE))
+			s->errors++;
+		snprintf(path, sizeof(path), "%s/w%d/r", s->dir, spare);
+		if (fp_root_path(s->dev, s->fan, path, 0))
+			s->errors++;
+		spare = a;
+		s->swaps++;
+	}
+	return NULL;
+}
+
+static unsigned long ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000000UL + t.tv_nsec - t0->tv_nsec;
+}
+
+/*
+ * Finding 8. The filesystem x has a root throughout: each round ends and
+ * re-adds it (so it is last in the set the event path scans), then reads a
+ * byte of each of RACE_FILES files in it and reads the group: every
+ * FAN_ACCESS must arrive, whatever the writer does to the other 63
+ * filesystems' roots meanwhile. Both threads share one CPU and the kernel
+ * preempts fully: the writer's wakeup stops the reader anywhere in the event
+ * path, between two slots of its scan included. Before, a removal there
+ * moved x into a slot the scan had passed, the add after it overwrote x's old
+ * slot, and the event was dropped.
+ */
+TEST_F_TIMEOUT(bounds, filesystem_set_race, 240)
+{
+	unsigned long rounds = 0, reads = 0, got = 0, phase;
+	struct setrace s = { .dev = self->dev };
+	char path[128], x[96], mode[64] = "", was[64] = "", *cur = NULL, c;
+	int fds[RACE_FILES], i, k, secs;
+	struct fp_names names;
+	struct timespec t0, t1;
+	pthread_t wr;
+	cpu_set_t one;
+
+	secs = getenv("FP_RACE_SECS") ? atoi(getenv("FP_RACE_SECS")) : 20;
+	s.seed = getenv("FP_SEED") ? strtoul(getenv("FP_SEED"), NULL, 0) : (unsigned int)time(NULL);
+	printf("# seed %u (FP_SEED=%u reproduces the writer's choices)\n", s.seed, s.seed);
+	snprintf(s.dir, sizeof(s.dir), "%s", self->dir);
+	snprintf(path, sizeof(path), "%s/x", self->dir);
+	ASSERT_EQ(0, mount_tmpfs(path));
+	snprintf(x, sizeof(x), "%s/x/r", self->dir);
+	ASSERT_EQ(0, mkdir(x, 0755));
+	for (k = 0; k < RACE_FILES; k++) {
+		snprintf(path, sizeof(path), "%s/f%d", x, k);
+		fds[k] = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		ASSERT_LE(0, fds[k]);
+		ASSERT_EQ(1, write(fds[k], "x", 1));
+	}
+	s.fan = fp_fid_group(x, FAN_ACCESS);
+	ASSERT_LE(0, s.fan);
+	snprintf(path, sizeof(path), "root=%s", x);
+	ASSERT_EQ(0, fp_attach(self->dev, s.fan, "subtree", path));
+	for (i = 0; i < FAN_FP_ROOTS_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/w%d", self->dir, i);
+		ASSERT_EQ(0, mount_tmpfs(path));
+		ASSERT_EQ(0, fp_mkdirs(path, "r"));
+		snprintf(path, sizeof(path), "%s/w%d/r", self->dir, i);
+		if (i < FAN_FP_ROOTS_MAX - 1)
+			ASSERT_EQ(0, fp_root_path(self->dev, s.fan, path, 0));
+	}
+
+	/* Full preemption for the test (Debian's kernels boot voluntary). */
+	if (fp_read_file(SCHED_PREEMPT, mode, sizeof(mode)) > 0) {
+		cur = strchr(mode, '(');
+		ASSERT_EQ(0, fp_write_file(SCHED_PREEMPT, "full"));
+	}
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, pipe2(s.go, O_CLOEXEC));
+	ASSERT_EQ(0, pthread_create(&wr, NULL, set_writer_fn, &s));
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		ASSERT_EQ(0, fp_root_path(self->dev, s.fan, x, FAN_FP_ROOT_REMOVE));
+		ASSERT_EQ(0, fp_root_path(self->dev, s.fan, x, 0));
+		ASSERT_EQ(1, write(s.go[1], "", 1));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		for (k = 0; k < RACE_FILES; k++)
+			ASSERT_EQ(1, pread(fds[k], &c, 1, 0));
+		phase = ns_since(&t1);
+		__atomic_store_n(&s.phase_ns, phase < 999999999 ? phase : 999999999,
+				 __ATOMIC_RELAXED);
+		memset(&names, 0, sizeof(names));
+		ASSERT_LE(0, fp_read_names(s.fan, &names));
+		reads += RACE_FILES;
+		got += names.n;
+		rounds++;
+	} while (got == reads && ns_since(&t0) < secs * 1000000000UL);
+	close(s.go[1]);
+	pthread_join(wr, NULL);
+	close(s.go[0]);
+	if (cur) {
+		/* "none voluntary (full)": restore the mode in parentheses. */
+		snprintf(was, sizeof(was), "%.*s", (int)strcspn(cur + 1, ")"), cur + 1);
+		fp_write_file(SCHED_PREEMPT, was);
+	}
+	printf("# preemption: %s, %lu rounds, %lu writer swaps\n",
+	       cur ? "full for the test" : "the kernel's fixed model", rounds, s.swaps);
+	printf("# %lu reads inside a root, %lu FAN_ACCESS delivered\n", reads, got);
+	EXPECT_EQ(reads, got);
+	EXPECT_EQ(0, s.errors);
+	EXPECT_EQ(rounds, s.swaps);	/* one swap per round: the writer ran */
+	for (k = 0; k < RACE_FILES; k++)
+		close(fds[k]);
+	EXPECT_EQ(0, fp_detach(self->dev, s.fan));
+	close(s.fan);
+}
+
+#define TRACE_INST	"/sys/kernel/tracing/instances/fp_release"
+#define RELEASE_DIRS	4000
+
+/*
+ * Finding 10. A cache with RELEASE_DIRS entries is detached while the
+ * kmem_cache_free tracepoint records the frees of the cache's entries and the
+ * context of each (the irq-info column of the trace: 's' or 'h' is an
+ * interrupt). Every entry the cache held is freed in process context.
+ */
+TEST_F_TIMEOUT(bounds, release_context, 240)
+{
+	struct fanotify_fastpath_info info;
+	unsigned long proc = 0, intr = 0;
+	char mnt[96], path[160], line[512], flags[16];
+	struct fp_names names;
+	int fan, i;
+	FILE *tr;
+
+	snprintf(mnt, sizeof(mnt), "%s/m", self->dir);
+	ASSERT_EQ(0, mount_tmpfs(mnt));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "r"));
+	for (i = 0; i < RELEASE_DIRS; i++) {
+		snprintf(path, sizeof(path), "r/d%d", i);
+		ASSERT_EQ(0, fp_mkdirs(mnt, path));
+	}
+	fan = fp_fid_group(mnt, FAN_CREATE);
+	ASSERT_LE(0, fan);
+	snprintf(path, sizeof(path), "root=%s/r cache=%d", mnt, 2 * RELEASE_DIRS);
+	ASSERT_EQ(0, fp_attach(self->dev, fan, "subtree", path));
+	for (i = 0; i < RELEASE_DIRS; i++) {
+		snprintf(path, sizeof(path), "%s/r/d%d", mnt, i);
+		fp_touch(path, "f");
+		if (i % 200 == 199) {
+			memset(&names, 0, sizeof(names));
+			ASSERT_LE(0, fp_read_names(fan, &names));
+			ASSERT_EQ(200, names.n);
+		}
+	}
+	ASSERT_EQ(0, fp_query(self->dev, fan, &info));
+	ASSERT_LE(RELEASE_DIRS, info.cache_entries);
+
+	rmdir(TRACE_INST);
+	ASSERT_EQ(0, mkdir(TRACE_INST, 0700));
+	ASSERT_EQ(0, fp_write_file(TRACE_INST "/buffer_size_kb", "4096"));
+	ASSERT_EQ(0, fp_write_file(TRACE_INST "/events/kmem/kmem_cache_free/filter",
+				   "name == \"fp_anc_entry\""));
+	ASSERT_EQ(0, fp_write_file(TRACE_INST "/events/kmem/kmem_cache_free/enable", "1"));
+	ASSERT_EQ(0, fp_detach(self->dev, fan));
+	close(fan);
+	/* The release follows the last mark's free, after a grace period or two. */
+	for (i = 0; i < 100 && proc + intr < info.cache_entries; i++) {
+		usleep(100000);
+		tr = fopen(TRACE_INST "/trace", "re");
+		ASSERT_NE(NULL, tr);
+		proc = 0;
+		intr = 0;
+		while (fgets(line, sizeof(line), tr)) {
+			/* "  task-pid  [cpu] d.s1.  stamp: kmem_cache_free: ..." */
+			if (line[0] == '#' || !strstr(line, "kmem_cache_free:"))
+				continue;
+			if (sscanf(strchr(line, ']') + 1, "%15s", flags) != 1 || strlen(flags) < 3)
+				continue;
+			if (strchr("sShHzZ", flags[2]))
+				intr++;
+			else
+				proc++;
+		}
+		fclose(tr);
+	}
+	fp_write_file(TRACE_INST "/events/kmem/kmem_cache_free/enable", "0");
+	rmdir(TRACE_INST);
+	printf("# %llu entries at detach: %lu freed in process context, %lu in an interrupt\n",
+	       (unsigned long long)info.cache_entries, proc, intr);
+	EXPECT_LE(info.cache_entries, proc + intr);
+	EXPECT_EQ(0, intr);
 }
 
 TEST_HARNESS_MAIN
