@@ -8,7 +8,8 @@
 # with one line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-# Lanes: "default", "backports" (Debian's kernels) and "debug": Debian's source of the default
+# Lanes: "default", "backports" (Debian's kernels), "cloud" and "rt" (the default kernel's
+# flavours: a core subset, see lane_vm_args) and "debug": Debian's source of the default
 # kernel built from tinyconfig with KASAN, lockdep, kmemleak and the other checkers
 # (scripts/debug-kernel.sh, cached in FP_CACHE; on an empty cache its build, about 1000
 # objects, took 16 minutes on the loaded 2-core machine, see Documentation/testing.md). The debug lane runs in
@@ -23,7 +24,7 @@
 # and adds the harness self-test's planted KASAN, lockdep and kmemleak reports.
 #
 # usage: scripts/check.sh    environment: FP_CHECK_KERNELS (lanes, default "default backports
-#                            debug"), FP_KERNEL (only that kernel), FP_CACHE, and everything
+#                            cloud rt debug"), FP_KERNEL (only that kernel), FP_CACHE, and everything
 #                            scripts/vm-run.sh reads (FP_VM_TIMEOUT, FP_KVM, ...)
 set -euo pipefail
 FP_KERNEL_SET_BY_USER=0
@@ -45,7 +46,7 @@ if [ -n "${FP_CHECK_KERNELS:-}" ]; then
 elif [ "${FP_KERNEL_SET_BY_USER:-0}" = 1 ]; then
 	lanes=$FP_KERNEL
 else
-	lanes="default backports debug"
+	lanes="default backports cloud rt debug"
 fi
 
 # The debug lane (run_debug_lane, below) starts in the background once the functions are
@@ -100,9 +101,34 @@ vm_suite() {
 	suite_totals="$p $f $s"
 }
 
+# What a lane runs besides the build and the DKMS check. Debian's generic kernels ("default",
+# "backports") run the whole suite and the package check. The flavours of the default kernel
+# ("cloud", "rt": the same source, other configs) run the tests that exercise the kernel
+# (load, lifetimes, the filter against ground truth on every filesystem, BPF against C, the
+# fuzzer for 45 s), not the userspace tools' tests, which the default lane runs on the same
+# kernel version; and no package check (the package is the DKMS source the DKMS check builds
+# against the flavour's headers).
+lane_core_tests=00_smoke.sh,anc_bounds_test,ancestry_test,bpf_test,compare_test,core_test
+lane_core_tests+=,handlers_test,modinfo_test.sh,subtree_test,unload_test,fuzz_test
+lane_vm_args() {
+	case "$1" in
+	cloud | rt) echo "--only $lane_core_tests" ;;
+	esac
+}
+lane_knobs() {
+	case "$1" in
+	cloud | rt) echo "FP_FUZZ_SECS=45" ;;
+	esac
+}
+lane_packages() {
+	case "$1" in
+	cloud | rt) return 1 ;;
+	esac
+}
+
 # run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
 run_lane() {
-	local sel=$1 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane
+	local sel=$1 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=()
 
 	t_lane=$(date +%s)
 	fp_log "lane $sel: setting up the build root"
@@ -127,7 +153,7 @@ run_lane() {
 	# The Debian packages as users install them: apt install (DKMS builds for this kernel),
 	# the VM with the packaged modules and fpctl, apt purge; in a throwaway overlay too.
 	deblog=$FP_BUILD/deb-check-$kver.log
-	if deb_ready; then
+	if lane_packages "$sel" && deb_ready; then
 		mapfile -t debs <"$FP_BUILD/deb-build.out"
 		FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/deb-check.sh" "${debs[@]: -2}" >"$deblog" 2>&1 &
 		deb_pid=$!
@@ -136,8 +162,10 @@ run_lane() {
 	# Longer timeouts than vm-run.sh's own: the debug lane's VM and this lane's DKMS and
 	# package VMs run beside this one on 2 cores (subtree_test took 110 s alone and ran past
 	# 300 s beside them on a loaded machine).
+	read -ra vm_args <<<"$(lane_vm_args "$sel")"
 	FP_TEST_TIMEOUT=${FP_TEST_TIMEOUT:-900} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} \
-		vm_suite "$FP_TOP" "$sel" "$kver" --append "FP_TIMEOUT_SCALE=${FP_TIMEOUT_SCALE:-2}"
+		vm_suite "$FP_TOP" "$sel" "$kver" "${vm_args[@]}" \
+		--append "FP_TIMEOUT_SCALE=${FP_TIMEOUT_SCALE:-2} $(lane_knobs "$sel")"
 	read -r p f s <<<"$suite_totals"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 

@@ -6,6 +6,7 @@
 #   FP_CACHE   cache directory outside the repository (build root, downloads, VM runs)
 #              default: /var/cache/fanotify-fastpath
 #   FP_KERNEL  target kernel: "default" (what trixie's linux-headers-amd64 depends on today),
+#              "cloud" and "rt" (the same for trixie's -cloud-amd64 and -rt-amd64 flavours),
 #              "backports" (the newest trixie-backports kernel), "debug" (the debug kernel
 #              scripts/debug-kernel.sh built and installed last) or an exact version such as
 #              6.12.57+deb13-amd64
@@ -79,9 +80,10 @@ fp_br_run() {
 # fp_kver: resolve the target kernel version (e.g. 6.12.57+deb13-amd64) from the build root's
 # package lists: the Depends of the newest linux-headers-amd64 in the selected suite(s).
 fp_kver() {
-	local re ver
+	local re ver pkg=linux-headers-amd64
 	case "$FP_KERNEL" in
 	default) re=' trixie(-updates|-security)?/' ;;
+	cloud | rt) re=' trixie(-updates|-security)?/' pkg=linux-headers-$FP_KERNEL-amd64 ;;
 	backports) re=' trixie-backports/' ;;
 	debug)
 		ver=$(cut -d' ' -f1 "$FP_BR/opt/fp-debug-kernel/release" 2>/dev/null) ||
@@ -91,10 +93,10 @@ fp_kver() {
 		;;
 	*) echo "$FP_KERNEL"; return ;;
 	esac
-	ver=$(fp_br_run "apt-cache madison linux-headers-amd64" | awk -F' [|] ' -v re="$re" '$3 ~ re { print $2 }' |
+	ver=$(fp_br_run "apt-cache madison $pkg" | awk -F' [|] ' -v re="$re" '$3 ~ re { print $2 }' |
 		sort -V | tail -n 1)
-	[ -n "$ver" ] || fp_die "could not resolve linux-headers-amd64 for FP_KERNEL=$FP_KERNEL (rerun scripts/setup-buildroot.sh)"
-	fp_br_run "apt-cache show linux-headers-amd64=$ver" | sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\).*/\1/p' | head -n 1
+	[ -n "$ver" ] || fp_die "could not resolve $pkg for FP_KERNEL=$FP_KERNEL (rerun scripts/setup-buildroot.sh)"
+	fp_br_run "apt-cache show $pkg=$ver" | sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\).*/\1/p' | head -n 1
 }
 
 # fp_kdir KVER: the kernel headers directory inside the build root.

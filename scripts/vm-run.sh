@@ -51,6 +51,8 @@ in the tree are built for KVER.
 
 options:
   --no-default-tests  do not run the project's selftests (they are still copied to /selftests)
+  --only NAMES        run only these of the project's selftests (names as in
+                      build/selftests/tests.list, separated by spaces or commas)
   --bare              no project modules, no project selftests, no loop, ext4, btrfs, xfs,
                       overlay and fuse modules and no btrfs or XFS tools (small initramfs)
   --module FILE.ko    also install FILE.ko and load it after the project's modules (repeatable)
@@ -93,7 +95,7 @@ environment:
 EOF
 }
 
-default_tests=1 bare=0 keep=0 unload=1 result_file='' append='' reparse=''
+default_tests=1 bare=0 keep=0 unload=1 result_file='' append='' reparse='' only=''
 # slub_debug makes every allocation slower: subtree_test took more than 180 s with it on a
 # loaded host.
 test_timeout=${FP_TEST_TIMEOUT:-300}
@@ -101,6 +103,7 @@ extra_modules=() user_tests=() bins=() files=() kmods=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-default-tests) default_tests=0 ;;
+	--only) [ $# -ge 2 ] || fp_die "--only needs NAMES"; only=${2//,/ }; shift ;;
 	--bare) bare=1 default_tests=0 ;;
 	--module) [ $# -ge 2 ] || fp_die "--module needs a FILE.ko"; extra_modules+=("$2"); shift ;;
 	--kmod) [ $# -ge 2 ] || fp_die "--kmod needs a module NAME"; kmods+=("$2"); shift ;;
@@ -161,7 +164,16 @@ boot() {
 		done
 		mk+=(--load fanotify_fastpath)
 		[ -d "$FP_BUILD/selftests" ] || fp_die "$FP_BUILD/selftests missing: build the selftests (scripts/build.sh)"
-		if [ "$default_tests" = 1 ]; then
+		if [ "$default_tests" = 1 ] && [ -n "$only" ]; then
+			# All copied, the named ones listed (mkinitramfs.sh runs what tests.list names).
+			mkdir -p "$run/selftests-only"
+			(cd "$FP_BUILD/selftests" && find . -path ./.obj -prune -o -path ./tests.list -prune -o -print | cpio -pdm --quiet "$run/selftests-only")
+			for t in $only; do
+				grep -qxF "$t" "$FP_BUILD/selftests/tests.list" || fp_die "--only: $t is not in build/selftests/tests.list"
+				echo "$t"
+			done >"$run/selftests-only/tests.list"
+			mk+=(--selftests "$run/selftests-only")
+		elif [ "$default_tests" = 1 ]; then
 			mk+=(--selftests "$FP_BUILD/selftests")
 		else
 			# Copied in for the user's tests to use, not run.
