@@ -59,11 +59,6 @@
 
 static struct kmem_cache *fp_anc_cachep;
 
-static struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
-{
-	return fp_hook_attachment(hook)->anc;
-}
-
 /* Pack an entry's state; see struct fp_anc_entry. */
 u64 fp_anc_state(u32 gen, unsigned int depth, bool inside)
 {
@@ -195,7 +190,6 @@ void fp_anc_invalidate(struct fp_ancestry *anc)
 	if (unlikely(anc->gen == U32_MAX)) {
 		list_for_each_entry_safe(e, tmp, &anc->clock, node)
 			fp_anc_unlink(anc, e);
-		anc->flushes++;
 	}
 	WRITE_ONCE(anc->gen, anc->gen + 1);
 }

@@ -51,11 +51,6 @@ struct fp_anc_root {
 
 static struct fsnotify_group *fp_anc_root_group;	/* inode marks: struct fp_anc_root */
 
-static struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
-{
-	return fp_hook_attachment(hook)->anc;
-}
-
 /* Unlink @r from its cache. Context: anc->lock held. */
 static void fp_anc_root_unlink(struct fp_ancestry *anc, struct fp_anc_root *r)
 {

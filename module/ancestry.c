@@ -79,8 +79,6 @@ void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info)
 					       READ_ONCE(fp_param_cache_max));
 	info->evicted = anc->evicted;
 	info->invalidations = anc->invalidations;
-	info->filesystems = anc->nsbs;
-	info->flushes = anc->flushes;
 	spin_unlock(&anc->lock);
 }
 

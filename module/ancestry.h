@@ -116,10 +116,15 @@ struct fp_ancestry {
 	bool limited;			/* attached without CAP_SYS_ADMIN */
 	u64 evicted;
 	u64 invalidations;
-	u64 flushes;			/* generation wraps: every entry dropped */
 };
 
 extern struct workqueue_struct *fp_anc_wq;
+
+/* The cache of the attachment a handler's hook belongs to. */
+static inline struct fp_ancestry *hook_anc(struct fanotify_fastpath_hook *hook)
+{
+	return fp_hook_attachment(hook)->anc;
+}
 
 /* anc_cache.c */
 int fp_anc_cache_init(void);

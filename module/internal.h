@@ -208,7 +208,7 @@ void fp_ancestry_exit(void);
 struct fp_ancestry *fp_ancestry_new(struct mem_cgroup *memcg, bool limited);
 void fp_ancestry_end(struct fp_ancestry *anc);
 struct fp_ancestry_info {
-	u64 roots, entries, max, evicted, invalidations, filesystems, flushes;
+	u64 roots, entries, max, evicted, invalidations;
 };
 
 void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info);

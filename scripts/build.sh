@@ -19,6 +19,14 @@ kdir=$(fp_kdir "$kver")
 jobs=$(nproc)
 
 fp_log "building modules for $kver"
+# Kbuild rebuilds nothing when only the kernel changes between two flavours of one Debian
+# kernel (-amd64, -cloud-amd64 share their headers' source tree, so every command line is
+# the same): clean the modules built for another kernel first.
+built=module/fanotify_fastpath.ko
+if [ -e "$FP_TOP/$built" ] &&
+	[ "$(fp_br_run "modinfo -F vermagic $built" 2>/dev/null | cut -d' ' -f1)" != "$kver" ]; then
+	fp_br_run "make -C $kdir M=$FP_TOP FP_TEST_MODULES=1 clean >/dev/null"
+fi
 fp_br_run "make -j$jobs modules KDIR=$kdir FP_TEST_MODULES=1" ||
 	fp_die "module build failed for kernel $kver (see the compiler output above)"
 mapfile -t kos < <(fp_modules_order "$FP_TOP")

@@ -41,6 +41,10 @@
  *			a filesystem that keeps its root (before, a removal
  *			moved the last slot down and an add overwrote it
  *			behind a preempted scan: the event was dropped)
+ *   many_links		the FS_ATTRIB of link() has no directory: it is judged
+ *			by the file's names, four at most; a file with a name
+ *			inside is delivered however many names it has (past
+ *			four, the answer is unsure: delivered)
  *   release_context	the entries of a detached cache are freed in
  *			process context (before, by an RCU callback, in
  *			softirq, however many there were)
@@ -760,6 +764,76 @@ TEST_F_TIMEOUT(bounds, filesystem_set_race, 240)
 		close(fds[k]);
 	EXPECT_EQ(0, fp_detach(self->dev, s.fan));
 	close(s.fan);
+}
+
+#define LINKS	7
+
+/*
+ * FS_ATTRIB of link() (fsnotify_link_count()) comes without a directory, after
+ * the new name is in the dentry cache. In: a file created inside the root,
+ * then linked LINKS times from outside: at each link it has 2 .. LINKS + 1
+ * names, one inside (the oldest, last in the inode's alias list): every
+ * ATTRIB must arrive. Out: the same with every name outside: with up to four
+ * names (what the module looks at) nothing arrives; past four the module
+ * cannot be sure, and delivers (printed, not asserted).
+ */
+TEST_F_TIMEOUT(bounds, many_links, 120)
+{
+	char mnt[96], from[160], to[160], args[160];
+	struct fp_names names;
+	int fan, i, got_in = 0, out_small = 0, out_big = 0;
+
+	snprintf(mnt, sizeof(mnt), "%s/m", self->dir);
+	ASSERT_EQ(0, mount_tmpfs(mnt));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "in"));
+	ASSERT_EQ(0, fp_mkdirs(mnt, "out"));
+	snprintf(from, sizeof(from), "%s/in", mnt);
+	fp_touch(from, "f");
+	snprintf(from, sizeof(from), "%s/out", mnt);
+	fp_touch(from, "g");
+	/* FAN_REPORT_FID: the group gets events on files without a directory too. */
+	fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_REPORT_DFID_NAME |
+			    FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY);
+	ASSERT_LE(0, fan);
+	ASSERT_EQ(0, fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_ATTRIB,
+				   AT_FDCWD, mnt));
+	/* Without the handler: the link's ATTRIB arrives. */
+	snprintf(from, sizeof(from), "%s/out/g", mnt);
+	snprintf(to, sizeof(to), "%s/out/g0", mnt);
+	ASSERT_EQ(0, link(from, to));
+	ASSERT_EQ(0, unlink(to));
+	memset(&names, 0, sizeof(names));
+	ASSERT_LE(0, fp_read_names(fan, &names));
+	ASSERT_LE(1, names.n);
+	snprintf(args, sizeof(args), "root=%s/in", mnt);
+	ASSERT_EQ(0, fp_attach(self->dev, fan, "subtree", args));
+
+	for (i = 1; i <= LINKS; i++) {
+		snprintf(from, sizeof(from), "%s/in/f", mnt);
+		snprintf(to, sizeof(to), "%s/out/f%d", mnt, i);
+		ASSERT_EQ(0, link(from, to));
+		memset(&names, 0, sizeof(names));
+		ASSERT_LE(0, fp_read_names(fan, &names));
+		got_in += names.n;
+		EXPECT_EQ(1, names.n) TH_LOG("link %d of a file with a name inside", i);
+	}
+	for (i = 1; i <= LINKS; i++) {
+		snprintf(from, sizeof(from), "%s/out/g", mnt);
+		snprintf(to, sizeof(to), "%s/out/g%d", mnt, i);
+		ASSERT_EQ(0, link(from, to));
+		memset(&names, 0, sizeof(names));
+		ASSERT_LE(0, fp_read_names(fan, &names));
+		if (i + 1 <= 4) {
+			out_small += names.n;
+			EXPECT_EQ(0, names.n) TH_LOG("link %d of a file with %d names outside", i, i + 1);
+		} else {
+			out_big += names.n;
+		}
+	}
+	printf("# inside: %d of %d ATTRIB delivered; outside: %d with up to 4 names, %d of %d with more\n",
+	       got_in, LINKS, out_small, out_big, LINKS - 3);
+	EXPECT_EQ(0, fp_detach(self->dev, fan));
+	close(fan);
 }
 
 #define TRACE_INST	"/sys/kernel/tracing/instances/fp_release"
