@@ -825,13 +825,15 @@ TEST_F_TIMEOUT(bounds, many_links, 120)
 		ASSERT_LE(0, fp_read_names(fan, &names));
 		if (i + 1 <= 4) {
 			out_small += names.n;
-			EXPECT_EQ(0, names.n) TH_LOG("link %d of a file with %d names outside", i, i + 1);
+			EXPECT_EQ(0, names.n)
+				TH_LOG("link %d of a file with %d names outside", i, i + 1);
 		} else {
 			out_big += names.n;
 		}
 	}
-	printf("# inside: %d of %d ATTRIB delivered; outside: %d with up to 4 names, %d of %d with more\n",
-	       got_in, LINKS, out_small, out_big, LINKS - 3);
+	printf("# inside: %d of %d ATTRIB delivered;", got_in, LINKS);
+	printf(" outside: %d with up to 4 names, %d of %d with more\n",
+	       out_small, out_big, LINKS - 3);
 	EXPECT_EQ(0, fp_detach(self->dev, fan));
 	close(fan);
 }
