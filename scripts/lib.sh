@@ -5,9 +5,12 @@
 # Environment (all optional):
 #   FP_CACHE   cache directory outside the repository (build root, downloads, VM runs)
 #              default: /var/cache/fanotify-fastpath
-#   FP_KERNEL  target kernel: "default" (what trixie's linux-headers-amd64 depends on today),
+#   FP_RELEASE Debian release of the build root: trixie (default; kernels 6.12 and 7.x) or
+#              bookworm (kernel 6.1, built with gcc-12); selects the default FP_BR
+#   FP_BR      build root directory; default: $FP_CACHE/buildroot-$FP_RELEASE
+#   FP_KERNEL  target kernel: "default" (what the release's linux-headers-amd64 depends on today),
 #              "cloud" and "rt" (the same for trixie's -cloud-amd64 and -rt-amd64 flavours),
-#              "backports" (the newest trixie-backports kernel), "debug" (the debug kernel
+#              "backports" (the newest $FP_RELEASE-backports kernel), "debug" (the debug kernel
 #              scripts/debug-kernel.sh built and installed last) or an exact version such as
 #              6.12.57+deb13-amd64
 #   FP_MIRROR  Debian mirror URL; default: read from this machine's apt configuration
@@ -15,7 +18,13 @@
 
 FP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FP_CACHE=${FP_CACHE:-/var/cache/fanotify-fastpath}
-FP_BR=${FP_BR:-$FP_CACHE/buildroot-trixie}
+FP_RELEASE=${FP_RELEASE:-trixie}
+case "$FP_RELEASE" in
+trixie) FP_GCC=gcc-14 FP_SRC_SERIES=6.12 ;;
+bookworm) FP_GCC=gcc-12 FP_SRC_SERIES=6.1 ;;
+*) printf 'error: FP_RELEASE=%s: only trixie and bookworm are supported\n' "$FP_RELEASE" >&2; exit 1 ;;
+esac
+FP_BR=${FP_BR:-$FP_CACHE/buildroot-$FP_RELEASE}
 FP_KERNEL=${FP_KERNEL:-default}
 FP_SRC_DIR=/opt/fp-linux-source	# inside the build root
 FP_BUILD=$FP_TOP/build			# build outputs (gitignored)
@@ -82,9 +91,9 @@ fp_br_run() {
 fp_kver() {
 	local re ver pkg=linux-headers-amd64
 	case "$FP_KERNEL" in
-	default) re=' trixie(-updates|-security)?/' ;;
-	cloud | rt) re=' trixie(-updates|-security)?/' pkg=linux-headers-$FP_KERNEL-amd64 ;;
-	backports) re=' trixie-backports/' ;;
+	default) re=" $FP_RELEASE(-updates|-security)?/" ;;
+	cloud | rt) re=" $FP_RELEASE(-updates|-security)?/" pkg=linux-headers-$FP_KERNEL-amd64 ;;
+	backports) re=" $FP_RELEASE-backports/" ;;
 	debug)
 		ver=$(cut -d' ' -f1 "$FP_BR/opt/fp-debug-kernel/release" 2>/dev/null) ||
 			fp_die "no debug kernel installed: run scripts/debug-kernel.sh"
@@ -93,7 +102,7 @@ fp_kver() {
 		;;
 	*) echo "$FP_KERNEL"; return ;;
 	esac
-	ver=$(fp_br_run "apt-cache madison $pkg" | awk -F' [|] ' -v re="$re" '$3 ~ re { print $2 }' |
+	ver=$(fp_br_run "apt-cache madison $pkg" | awk -F' [|] ' -v re="$re" '$3 ~ re { gsub(/ /, "", $2); print $2 }' |
 		sort -V | tail -n 1)
 	[ -n "$ver" ] || fp_die "could not resolve $pkg for FP_KERNEL=$FP_KERNEL (rerun scripts/setup-buildroot.sh)"
 	fp_br_run "apt-cache show $pkg=$ver" | sed -n 's/^Depends:.*linux-headers-\([^ ,]*-amd64\).*/\1/p' | head -n 1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Set up (or refresh) the Debian trixie build root used to build modules, BPF programs and
+# Set up (or refresh) the Debian $FP_RELEASE build root (trixie by default, bookworm for
+# kernel 6.1; see scripts/lib.sh) used to build modules, BPF programs and
 # test binaries for Debian kernels, and install the host tools the VM runner needs.
 # Idempotent: a second run reuses the cache and takes seconds.
 set -euo pipefail
@@ -34,18 +35,18 @@ mirror=$(fp_mirror)
 secmirror=$(fp_security_mirror)
 
 if [ ! -e "$FP_BR/.fp-debootstrap-done" ]; then
-	fp_log "debootstrap trixie into $FP_BR (about 30 s)"
+	fp_log "debootstrap $FP_RELEASE into $FP_BR (about 30 s)"
 	rm -rf "$FP_BR"
-	debootstrap --variant=minbase trixie "$FP_BR" "$mirror" >"$FP_CACHE/debootstrap.log" 2>&1 ||
-		fp_die "debootstrap failed; see $FP_CACHE/debootstrap.log (mirror: $mirror; override with FP_MIRROR)"
+	debootstrap --variant=minbase "$FP_RELEASE" "$FP_BR" "$mirror" >"$FP_CACHE/debootstrap-$FP_RELEASE.log" 2>&1 ||
+		fp_die "debootstrap failed; see $FP_CACHE/debootstrap-$FP_RELEASE.log (mirror: $mirror; override with FP_MIRROR)"
 	touch "$FP_BR/.fp-debootstrap-done"
 fi
 
-# apt sources: trixie, its updates, backports and (if the host names one) security.
+# apt sources: the release, its updates, backports and (if the host names one) security.
 {
-	printf 'Types: deb\nURIs: %s\nSuites: trixie trixie-updates trixie-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror"
+	printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" "$FP_RELEASE" "$FP_RELEASE" "$FP_RELEASE"
 	if [ -n "$secmirror" ]; then
-		printf '\nTypes: deb\nURIs: %s\nSuites: trixie-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$secmirror"
+		printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$secmirror" "$FP_RELEASE"
 	fi
 } >"$FP_BR/etc/apt/sources.list.d/debian.sources.new"
 if ! cmp -s "$FP_BR/etc/apt/sources.list.d/debian.sources.new" "$FP_BR/etc/apt/sources.list.d/debian.sources" 2>/dev/null; then
@@ -70,7 +71,7 @@ fi
 # btrfs subvolume/snapshot) and xfsprogs (mkfs.xfs) for the VM, libfuse3-dev for the FUSE
 # server of the tests (selftests/fuse/fp_passthrough.c): selftests/subtree_test.c on btrfs,
 # XFS, overlayfs and FUSE.
-tools="gcc-14 gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
+tools="$FP_GCC gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
 libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib e2fsprogs
 build-essential debhelper dh-dkms lintian libjson-c-dev inotify-tools bash-completion
@@ -88,35 +89,38 @@ if [ ! -e "$FP_BR/.fp-kernel-$kver" ]; then
 	fp_log "installing headers and image of kernel $kver"
 	# A backports kernel pre-depends on a newer linux-base, found only in backports too.
 	# Pin just that package: "-t trixie-backports" would also upgrade linux-libc-dev and
-	# bpftool, which the userspace builds take from trixie.
+	# bpftool, which the userspace builds take from the release itself.
 	extra=''
-	if fp_br_run "apt-cache madison linux-image-$kver" | grep -q ' trixie-backports/'; then
-		extra='linux-base/trixie-backports'
+	if fp_br_run "apt-cache madison linux-image-$kver" | grep -q " $FP_RELEASE-backports/"; then
+		extra="linux-base/$FP_RELEASE-backports"
 	fi
 	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kver linux-image-$kver $extra >/dev/null && apt-get clean" ||
 		fp_die "could not install linux-headers-$kver / linux-image-$kver in the build root"
 	[ -r "$FP_BR/boot/vmlinuz-$kver" ] || fp_die "vmlinuz-$kver missing in $FP_BR/boot"
-	[ -r "$FP_BR/usr/src/linux-headers-$kver/vmlinux" ] || fp_die "BTF vmlinux missing in linux-headers-$kver"
+	# bookworm's 6.1 headers ship no vmlinux: its modules are built without BTF, which 6.1
+	# could not use anyway (no struct_ops types from modules before 6.9, see module/compat.h).
+	[ -r "$FP_BR/usr/src/linux-headers-$kver/vmlinux" ] || [ "$FP_RELEASE" = bookworm ] ||
+		fp_die "BTF vmlinux missing in linux-headers-$kver"
 	touch "$FP_BR/.fp-kernel-$kver"
 fi
 
 # Pieces of the kernel source we use (never committed): kselftest harness, checkpatch,
 # coccinelle scripts, and fs/notify for reference.
 if [ ! -e "$FP_BR$FP_SRC_DIR/.done" ]; then
-	fp_log "extracting selftest harness, checkpatch and coccinelle from linux-source-6.12 (about 1 minute)"
-	fp_br_run "set -e; rm -rf /tmp/ls && mkdir -p /tmp/ls && cd /tmp/ls && apt-get download -qq linux-source-6.12 &&
-		dpkg-deb --fsys-tarfile linux-source-6.12_*.deb | tar -x --wildcards './usr/src/linux-source-6.12.tar.xz' &&
+	fp_log "extracting selftest harness, checkpatch and coccinelle from linux-source-$FP_SRC_SERIES (about 1 minute)"
+	fp_br_run "set -e; rm -rf /tmp/ls && mkdir -p /tmp/ls && cd /tmp/ls && apt-get download -qq linux-source-$FP_SRC_SERIES &&
+		dpkg-deb --fsys-tarfile linux-source-${FP_SRC_SERIES}_*.deb | tar -x --wildcards './usr/src/linux-source-$FP_SRC_SERIES.tar.xz' &&
 		rm -rf $FP_SRC_DIR && mkdir -p $FP_SRC_DIR &&
-		tar -xJf usr/src/linux-source-6.12.tar.xz -C $FP_SRC_DIR --strip-components=1 --wildcards \
-			'linux-source-6.12/scripts/checkpatch.pl' 'linux-source-6.12/scripts/spelling.txt' \
-			'linux-source-6.12/scripts/const_structs.checkpatch' 'linux-source-6.12/scripts/coccicheck' \
-			'linux-source-6.12/scripts/coccinelle/*' 'linux-source-6.12/scripts/kernel-doc' \
-			'linux-source-6.12/tools/testing/selftests/kselftest_harness.h' \
-			'linux-source-6.12/tools/testing/selftests/kselftest.h' \
-			'linux-source-6.12/fs/notify/*' 'linux-source-6.12/include/linux/fsnotify*' \
-			'linux-source-6.12/include/linux/fanotify.h' 'linux-source-6.12/kernel/bpf/bpf_struct_ops.c' \
-			'linux-source-6.12/Documentation/userspace-api/ioctl/ioctl-number.rst' &&
-		touch $FP_SRC_DIR/.done" || fp_die "could not fetch or extract linux-source-6.12"
+		tar -xJf usr/src/linux-source-$FP_SRC_SERIES.tar.xz -C $FP_SRC_DIR --strip-components=1 --wildcards \
+			'linux-source-$FP_SRC_SERIES/scripts/checkpatch.pl' 'linux-source-$FP_SRC_SERIES/scripts/spelling.txt' \
+			'linux-source-$FP_SRC_SERIES/scripts/const_structs.checkpatch' 'linux-source-$FP_SRC_SERIES/scripts/coccicheck' \
+			'linux-source-$FP_SRC_SERIES/scripts/coccinelle/*' 'linux-source-$FP_SRC_SERIES/scripts/kernel-doc' \
+			'linux-source-$FP_SRC_SERIES/tools/testing/selftests/kselftest_harness.h' \
+			'linux-source-$FP_SRC_SERIES/tools/testing/selftests/kselftest.h' \
+			'linux-source-$FP_SRC_SERIES/fs/notify/*' 'linux-source-$FP_SRC_SERIES/include/linux/fsnotify*' \
+			'linux-source-$FP_SRC_SERIES/include/linux/fanotify.h' 'linux-source-$FP_SRC_SERIES/kernel/bpf/bpf_struct_ops.c' \
+			'linux-source-$FP_SRC_SERIES/Documentation/userspace-api/ioctl/ioctl-number.rst' &&
+		touch $FP_SRC_DIR/.done" || fp_die "could not fetch or extract linux-source-$FP_SRC_SERIES"
 fi
 
 fp_log "build root ready: $FP_BR (kernel $kver)"
