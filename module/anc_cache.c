@@ -42,6 +42,7 @@
 #include <linux/slab.h>
 
 #include "ancestry.h"
+#include "compat.h"
 #include "subvol.h"
 
 #define FP_ANC_FILL		32	/* directories one walk fills */

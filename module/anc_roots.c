@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "ancestry.h"
+#include "compat.h"
 
 /*
  * struct fp_anc_root - a root: an inode mark of the root group, which holds

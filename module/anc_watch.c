@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "ancestry.h"
+#include "compat.h"
 
 /* The watch group's mark mask: directory moves and deletions. */
 #define FP_ANC_MASK		(FS_RENAME | FS_DELETE_SELF)

@@ -32,7 +32,10 @@
 #include <linux/fs.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "internal.h"
+
+#if FP_HAVE_BPF_STRUCT_OPS
 
 /* 7.x: every kfunc takes trusted arguments unless told otherwise; no flag. */
 #ifndef KF_TRUSTED_ARGS
@@ -351,3 +354,16 @@ int fp_bpf_init_module(void)
 	/* Registration succeeds without module BTF, but then init never ran. */
 	return fp_btf ? 0 : -ENOENT;
 }
+#else /* !FP_HAVE_BPF_STRUCT_OPS */
+/*
+ * No struct_ops types from modules on this kernel (before 6.9, see compat.h):
+ * C handlers only. A struct_ops map of our type cannot even be created (the
+ * type is in no kernel BTF), so nothing reaches us; userspace learns it from
+ * sysfs "features" (fp_lib.h: fp_bpf_supported() fails with -EOPNOTSUPP).
+ */
+int fp_bpf_init_module(void)
+{
+	pr_info(KBUILD_MODNAME ": BPF handlers unavailable: this kernel has no BPF struct_ops types from modules (6.9+); C handlers only\n");
+	return 0;
+}
+#endif /* FP_HAVE_BPF_STRUCT_OPS */

@@ -5,6 +5,8 @@
  * /sys/kernel/fanotify_fastpath/
  *	available		registered handler names, space-separated (like
  *				net.ipv4.tcp_available_congestion_control)
+ *	features		what this kernel lets the core offer, space-separated
+ *				(compat.h): "bpf" BPF handlers (struct_ops, 6.9+)
  *	attachments		one line per attachment:
  *				id handler attach_flags seen passed dropped denied errors
  *	handlers/<name>/	one directory per handler:
@@ -24,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "internal.h"
 
 static struct kobject *fp_kobj;
@@ -230,12 +233,22 @@ static ssize_t fp_attachments_show(struct kobject *kobj,
 	return len;
 }
 
+static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	const char *f = FP_FEATURES;
+
+	return sysfs_emit(buf, "%s\n", f[0] == ' ' ? f + 1 : f);
+}
+
 static struct kobj_attribute available_attr = __ATTR_RO(available);
+static struct kobj_attribute features_attr = __ATTR_RO(features);
 static struct kobj_attribute fp_attachments_attr =
 	__ATTR(attachments, 0444, fp_attachments_show, NULL);
 
 static struct attribute *fp_top_attrs[] = {
 	&available_attr.attr,
+	&features_attr.attr,
 	&fp_attachments_attr.attr,
 	NULL,
 };
