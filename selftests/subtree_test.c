@@ -1705,6 +1705,8 @@ static void setup_kind(struct __test_metadata *_metadata, struct ctx *c, bool bp
 
 	if (missing)
 		SKIP(return, "%s: %s", fs_kinds[kind].name, missing);
+	if (bpf && fp_bpf_supported() == -EOPNOTSUPP)
+		SKIP(return, "BPF handlers unavailable on this kernel (struct_ops from modules: 6.9+)");
 	ret = ctx_setup(c, bpf, kind);
 	c->rng = rng_init(_metadata->name);
 	if (ret)

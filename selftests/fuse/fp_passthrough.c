@@ -164,7 +164,11 @@ static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void fp_init(void *data, struct fuse_conn_info *conn)
 {
+#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
 	fuse_set_feature_flag(conn, FUSE_CAP_EXPORT_SUPPORT);
+#else	/* libfuse 3.14 (Debian 12) */
+	conn->want |= conn->capable & FUSE_CAP_EXPORT_SUPPORT;
+#endif
 }
 
 static void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)

@@ -130,6 +130,27 @@ static inline int fp_root_path(int dev, int fan, const char *path, unsigned int 
 	return ret;
 }
 
+/*
+ * BPF handlers need a kernel with BPF struct_ops types from modules (6.9+); the core lists
+ * "bpf" in FP_SYSFS/features when it registered its type. 0 when it did, -EOPNOTSUPP when
+ * the core runs without them (e.g. on 6.1), -errno when the core is not loaded.
+ */
+static inline int fp_bpf_supported(void)
+{
+	char buf[256], *tok, *save;
+	FILE *f = fopen(FP_SYSFS "/features", "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, "bpf"))
+			return 0;
+	return -EOPNOTSUPP;
+}
+
 /* ---- modules, as the test VM installs them (/lib/modules/<release>/extra) ----------------- */
 
 static inline bool fp_module_loaded(const char *mod)
