@@ -62,11 +62,6 @@
 #include "kselftest.h"
 #include "subtree.skel.h"
 
-/* 6.12's kselftest.h defines it, 6.1's (the bookworm build root's) does not. */
-#ifndef __printf
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
-#endif
-
 #define CORE		"fanotify_fastpath"
 #define TMOD		"fp_test_handler"
 #define PARAMS		"/sys/module/" CORE "/parameters/"

@@ -513,10 +513,12 @@ static const struct {
 	[FS_BTRFS] = { "btrfs on a loop device", "btrfs", "mkfs.btrfs -q -f -K %s", 256 },
 	/*
 	 * mkfs.xfs refuses less than 300 MB; the feature set of 6.12 (xfsprogs 6.13 may
-	 * default to what the 6.12 kernel cannot mount).
+	 * default to what the 6.12 kernel cannot mount). Older xfsprogs (6.1, Debian 12's
+	 * build root for its 6.1 kernel) have no lts_6.12.conf and default to what 6.1 mounts.
 	 */
 	[FS_XFS] = { "XFS on a loop device", "xfs",
-		     "mkfs.xfs -q -f -K -c options=/usr/share/xfsprogs/mkfs/lts_6.12.conf %s",
+		     "o=/usr/share/xfsprogs/mkfs/lts_6.12.conf; "
+		     "mkfs.xfs -q -f -K $([ -e $o ] && echo -c options=$o) %s",
 		     320 },
 	[FS_OVERLAY] = { "overlayfs (lower, upper and work on a tmpfs)", "overlay" },
 	[FS_FUSE] = { "FUSE (fp_passthrough over a tmpfs)", "fuse" },
@@ -1697,6 +1699,23 @@ FIXTURE_VARIANT_ADD(subtree, bpf_ext4) {
 	.kind = FS_EXT4,
 };
 
+/*
+ * FUSE reports a zero f_fsid. fanotify with FID reporting refuses filesystem and mount
+ * marks there (ENODEV), and before 6.8 (no "weak" fsid) inode marks too: nothing to test.
+ */
+static bool zero_fsid_refused(const char *path)
+{
+	int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC, O_RDONLY);
+	bool refused;
+
+	if (fd < 0)
+		return false;
+	refused = fanotify_mark(fd, FAN_MARK_ADD, FAN_CREATE | FAN_EVENT_ON_CHILD, AT_FDCWD,
+				path) && errno == ENODEV;
+	close(fd);
+	return refused;
+}
+
 /* Set up the context for @kind; SKIP when the kernel or the VM lacks the filesystem. */
 static void setup_kind(struct __test_metadata *_metadata, struct ctx *c, bool bpf, int kind)
 {
@@ -1709,6 +1728,11 @@ static void setup_kind(struct __test_metadata *_metadata, struct ctx *c, bool bp
 		SKIP(return, "BPF handlers unavailable on this kernel (struct_ops from modules: 6.9+)");
 	ret = ctx_setup(c, bpf, kind);
 	c->rng = rng_init(_metadata->name);
+	if (!ret && kind == FS_FUSE && zero_fsid_refused(c->fs[0].path)) {
+		ctx_teardown(c);
+		SKIP(return, "%s: fanotify refuses even inode marks on a filesystem with a zero fsid before 6.8",
+		     fs_kinds[kind].name);
+	}
 	if (ret)
 		ctx_teardown(c);
 	ASSERT_EQ(0, ret) TH_LOG("setup (%s, %s): %s", bpf ? "BPF" : "C",
@@ -2775,8 +2799,9 @@ TEST_F_TIMEOUT(btrfs, subvolume_twins, 150)
 	int g1, g2;
 
 	snprintf(cmd, sizeof(cmd),
-		 "btrfs subvolume create %s/sv1 %s/sv2 >/dev/null && mkdir %s/sv1/d %s/sv2/d",
-		 MNT, MNT, MNT, MNT);
+		 "{ btrfs subvolume create %s/sv1 %s/sv2 2>/dev/null ||"
+		 " { btrfs subvolume create %s/sv1 && btrfs subvolume create %s/sv2; }; } >/dev/null &&"
+		 " mkdir %s/sv1/d %s/sv2/d", MNT, MNT, MNT, MNT, MNT, MNT);
 	ASSERT_EQ(0, run(cmd)) TH_LOG("%s failed", cmd);
 	sv1 = model_add_dir(&c->m, root, "sv1", NULL);
 	sv2 = model_add_dir(&c->m, root, "sv2", NULL);
