@@ -19,11 +19,12 @@
 #ifndef FP_COMPAT_H
 #define FP_COMPAT_H
 
-#include <linux/bpf.h>
-#include <linux/fs.h>
-#include <linux/fsnotify_backend.h>
+/*
+ * Only headers without types here (on 6.12 and 7.x): a header that brings
+ * more types into a file changes the module's BTF; <linux/bpf.h> in the
+ * ancestry files gave 7.3's module BTF a second struct inode.
+ */
 #include <linux/magic.h>
-#include <linux/mount.h>
 #include <linux/version.h>
 
 /*
@@ -33,14 +34,23 @@
  * loads without BPF handlers: bpf.c compiles to fp_bpf_init_module() only,
  * which logs that BPF handlers are unavailable, and no struct_ops map of type
  * fanotify_fastpath_ops can be created (libbpf fails to load one with
- * -EOPNOTSUPP: the type is in no kernel BTF).
+ * -EOPNOTSUPP: the type is in no kernel BTF). The version decides, so that
+ * files need not include <linux/bpf.h>; where it came first (bpf.c), its
+ * macro must agree.
  */
-#ifdef register_bpf_struct_ops
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
 #define FP_HAVE_BPF_STRUCT_OPS	1
 #define FP_FEATURE_BPF		" bpf"
 #else
 #define FP_HAVE_BPF_STRUCT_OPS	0
 #define FP_FEATURE_BPF		""
+#endif
+#if defined(_LINUX_BPF_H)
+#if FP_HAVE_BPF_STRUCT_OPS && !defined(register_bpf_struct_ops)
+#error "kernel 6.9+ without register_bpf_struct_ops(): see module/compat.h"
+#elif !FP_HAVE_BPF_STRUCT_OPS && defined(register_bpf_struct_ops)
+#error "register_bpf_struct_ops() before 6.9 (a backport?): see module/compat.h"
+#endif
 #endif
 
 /*
@@ -70,6 +80,9 @@
  * connector pointer, and a NULL fsid (only fanotify caches one).
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
+
 static inline int fp_compat_fsnotify_add_mark(struct fsnotify_mark *mark, void *obj,
 					      unsigned int obj_type, int add_flags)
 {
