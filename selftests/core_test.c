@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "fp_util.h"
@@ -68,6 +69,23 @@ TEST_F(fp, registry_lists_handlers)
 	EXPECT_EQ(FAN_FP_F_SYS_ADMIN_ONLY, strtol(buf, NULL, 0));
 	ASSERT_LT(0, fp_read_file(FP_SYSFS "/handlers/fptest/description", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "selftest"));
+}
+
+/*
+ * sysfs "features" (module/compat.h) lists "bpf" exactly where the kernel registers BPF
+ * struct_ops types from modules (6.9+); elsewhere (6.1) fp_bpf_supported() is -EOPNOTSUPP.
+ */
+TEST_F(fp, features_match_kernel)
+{
+	int major = 0, minor = 0, want;
+	struct utsname u;
+	char buf[256];
+
+	ASSERT_LT(0, fp_read_file(FP_SYSFS "/features", buf, sizeof(buf)));
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_EQ(2, sscanf(u.release, "%d.%d", &major, &minor));
+	want = major > 6 || (major == 6 && minor >= 9) ? 0 : -EOPNOTSUPP;
+	EXPECT_EQ(want, fp_bpf_supported()) TH_LOG("kernel %s, features: %s", u.release, buf);
 }
 
 TEST_F(fp, duplicate_name_refused)
