@@ -47,9 +47,9 @@
 #endif
 #if defined(_LINUX_BPF_H)
 #if FP_HAVE_BPF_STRUCT_OPS && !defined(register_bpf_struct_ops)
-#error "kernel 6.9+ without register_bpf_struct_ops(): see module/compat.h"
+#error "kernel 6.9+ without register_bpf_struct_ops(): FP_HAVE_BPF_STRUCT_OPS is wrong"
 #elif !FP_HAVE_BPF_STRUCT_OPS && defined(register_bpf_struct_ops)
-#error "register_bpf_struct_ops() before 6.9 (a backport?): see module/compat.h"
+#error "register_bpf_struct_ops() before 6.9 (a backport?): FP_HAVE_BPF_STRUCT_OPS is wrong"
 #endif
 #endif
 
@@ -100,6 +100,7 @@ static inline int fp_compat_fsnotify_add_mark(struct fsnotify_mark *mark, void *
 	}
 	return fsnotify_add_mark(mark, connp, obj_type, add_flags, NULL);
 }
+
 #define fsnotify_add_mark	fp_compat_fsnotify_add_mark
 #endif
 

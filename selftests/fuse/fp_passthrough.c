@@ -164,7 +164,7 @@ static void reply_entry(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void fp_init(void *data, struct fuse_conn_info *conn)
 {
-#if FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+#if FUSE_MAJOR_VERSION > 3 || FUSE_MINOR_VERSION >= 17
 	fuse_set_feature_flag(conn, FUSE_CAP_EXPORT_SUPPORT);
 #else	/* libfuse 3.14 (Debian 12) */
 	conn->want |= conn->capable & FUSE_CAP_EXPORT_SUPPORT;
