@@ -46,8 +46,14 @@ else
 	fp_log "modules with BTF: ${kos[*]}"
 fi
 
+# Userspace built in another release's build root (another glibc, a stub BPF skeleton on
+# bookworm) is never reused: make would keep it.
+if [ "$(cat "$FP_BUILD/release" 2>/dev/null || echo trixie)" != "$FP_RELEASE" ]; then
+	rm -rf "$FP_BUILD/selftests" "$FP_BUILD/bench"
+fi
 fp_log "building selftests into ${FP_BUILD#"$FP_TOP"/}/selftests"
 fp_br_run "make -C selftests -j$jobs KVER=$kver" ||
 	fp_die "selftest build failed (see the compiler output above)"
 mkdir -p "$FP_BUILD"
 echo "$kver" >"$FP_BUILD/kver"
+echo "$FP_RELEASE" >"$FP_BUILD/release"
