@@ -33,7 +33,9 @@ mapfile -t kos < <(fp_modules_order "$FP_TOP")
 [ ${#kos[@]} -gt 0 ] || fp_die "the module build produced no modules (modules.order is empty)"
 if [ ! -e "$FP_BR$kdir/vmlinux" ]; then
 	# bookworm's 6.1 headers: no vmlinux, so no module BTF; 6.1 has no struct_ops types from
-	# modules either (module/compat.h), so BPF handlers are unavailable there.
+	# modules either (module/compat.h), so BPF handlers are unavailable there. Trixie's
+	# headers always ship it.
+	[ "$FP_RELEASE" = bookworm ] || fp_die "no vmlinux in $kdir: Debian $FP_RELEASE's headers ship one; rerun scripts/setup-buildroot.sh"
 	fp_log "modules without BTF (no vmlinux in $kdir): ${kos[*]}"
 else
 	fp_check_btf "$FP_TOP" "${kos[@]}"
