@@ -68,10 +68,19 @@ static int fd_of(fuse_ino_t id)
 	return n ? n->fd : -1;
 }
 
-/* "/proc/self/fd/N" of a node: for the calls that take no O_PATH descriptor. */
-static void proc_path(int fd, char *buf, size_t size)
+/*
+ * The node's descriptor and its "/proc/self/fd/N" in @buf, for the calls that
+ * take no O_PATH descriptor; -1 after replying ESTALE when there is no node.
+ */
+static int node_path(fuse_req_t req, fuse_ino_t ino, char *buf, size_t size)
 {
-	snprintf(buf, size, "/proc/self/fd/%d", fd);
+	int fd = fd_of(ino);
+
+	if (fd < 0)
+		fuse_reply_err(req, ESTALE);
+	else
+		snprintf(buf, size, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 /* The node of the inode @fd refers to, taking @fd or closing it; NULL: ENOMEM. */
@@ -220,14 +229,11 @@ static void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
-	int fd = fd_of(ino);
 	char path[64];
+	int fd = node_path(req, ino, path, sizeof(path));
 
-	if (fd < 0) {
-		fuse_reply_err(req, ESTALE);
+	if (fd < 0)
 		return;
-	}
-	proc_path(fd, path, sizeof(path));
 	if ((to_set & FUSE_SET_ATTR_MODE) && chmod(path, attr->st_mode))
 		goto err;
 	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
@@ -281,13 +287,9 @@ static void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent, const char *name)
 {
 	char path[64];
-	int fd = fd_of(ino);
 
-	if (fd < 0) {
-		fuse_reply_err(req, ESTALE);
+	if (node_path(req, ino, path, sizeof(path)) < 0)
 		return;
-	}
-	proc_path(fd, path, sizeof(path));
 	if (linkat(AT_FDCWD, path, fd_of(parent), name, AT_SYMLINK_FOLLOW))
 		fuse_reply_err(req, errno);
 	else
@@ -325,13 +327,10 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	char path[64];
-	int fd = fd_of(ino);
+	int fd;
 
-	if (fd < 0) {
-		fuse_reply_err(req, ESTALE);
+	if (node_path(req, ino, path, sizeof(path)) < 0)
 		return;
-	}
-	proc_path(fd, path, sizeof(path));
 	fd = open(path, (fi->flags | O_CLOEXEC) & ~(O_NOFOLLOW | O_CREAT | O_EXCL));
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
