@@ -57,9 +57,11 @@ deb:
 deb-check:
 	@scripts/deb-check.sh
 
-# The kernel release of KDIR, the handler modules (from handlers/Kbuild, as in dkms.conf) and
+# The kernel release of KDIR as uname -r reports it (UTS_RELEASE: Debian 12's 6.1 headers
+# have the upstream version, 6.1.N, in include/config/kernel.release, and modules_install
+# would use it unless told), the handler modules (from handlers/Kbuild, as in dkms.conf) and
 # where modules_install puts our modules: updates/ keeps the tree's layout (module/, handlers/).
-KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 FP_HANDLERS = $(patsubst %.o,%,$(shell sed -n 's/^[[:space:]]*obj-m[[:space:]]*[:+]\{0,1\}=//p' handlers/Kbuild))
 FP_MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates
 DEPMOD_BASE = $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH))
@@ -70,7 +72,7 @@ FP_NOSIGN = $(if $(wildcard $(KDIR)/output/signing_key.pem $(KDIR)/certs/signing
 install:
 	@test -n "$(KVER)" || { echo "no kernel release in $(KDIR): set KDIR"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) FP_TEST_MODULES= modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) FP_TEST_MODULES= INSTALL_MOD_DIR=updates $(FP_NOSIGN) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) FP_TEST_MODULES= INSTALL_MOD_DIR=updates KERNELRELEASE=$(KVER) $(FP_NOSIGN) modules_install
 	depmod $(DEPMOD_BASE) -a $(KVER)
 
 uninstall:

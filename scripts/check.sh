@@ -8,8 +8,9 @@
 # with one line
 # "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
-# Lanes: "default", "backports" (Debian's kernels), "cloud" and "rt" (the default kernel's
-# flavours: a core subset, see lane_vm_args) and "debug": Debian's source of the default
+# Lanes: "default", "backports" (Debian 13's kernels), "cloud" and "rt" (the default kernel's
+# flavours: a core subset, see lane_vm_args), "bookworm" (Debian 12: its build root, gcc-12,
+# dkms and debhelper, its kernel 6.1, its own packages) and "debug": Debian's source of the default
 # kernel built from tinyconfig with KASAN, lockdep, kmemleak and the other checkers
 # (scripts/debug-kernel.sh, cached in FP_CACHE; on an empty cache its build, about 1000
 # objects, took 16 minutes on the loaded 2-core machine, see Documentation/testing.md). The debug lane runs in
@@ -24,7 +25,7 @@
 # and adds the harness self-test's planted KASAN, lockdep and kmemleak reports.
 #
 # usage: scripts/check.sh    environment: FP_CHECK_KERNELS (lanes, default "default backports
-#                            cloud rt debug"), FP_KERNEL (only that kernel), FP_CACHE, and everything
+#                            cloud rt bookworm debug"), FP_KERNEL (only that kernel), FP_CACHE, and everything
 #                            scripts/vm-run.sh reads (FP_VM_TIMEOUT, FP_KVM, ...)
 set -euo pipefail
 FP_KERNEL_SET_BY_USER=0
@@ -33,8 +34,11 @@ FP_KERNEL_SET_BY_USER=0
 
 passed=0 failed=0 skipped=0
 t0=$(date +%s)
+# One line per lane for the end of the report: its verdict, totals and time.
+lane_summary=()
 finish() {
 	fp_log "check finished in $(($(date +%s) - t0)) s"
+	[ ${#lane_summary[@]} -eq 0 ] || printf '# %s\n' "${lane_summary[@]}"
 	echo "$passed passed, $failed failed, $skipped skipped"
 	exit $((failed > 0))
 }
@@ -46,8 +50,9 @@ if [ -n "${FP_CHECK_KERNELS:-}" ]; then
 elif [ "${FP_KERNEL_SET_BY_USER:-0}" = 1 ]; then
 	lanes=$FP_KERNEL
 else
-	lanes="default backports cloud rt debug"
+	lanes="default backports cloud rt bookworm debug"
 fi
+fp_release_user=$FP_RELEASE
 
 # The debug lane (run_debug_lane, below) starts in the background once the functions are
 # defined; these are its files.
@@ -91,7 +96,7 @@ vm_suite() {
 	shift 3
 	res=$top/build/check-vm-results
 	rm -f "$res"
-	FP_KERNEL=$sel FP_KVER=$kver "$top/scripts/vm-run.sh" --result-file "$res" "$@" || vm_rc=$?
+	FP_KERNEL=$sel FP_KVER=$kver FP_RELEASE=$FP_RELEASE "$top/scripts/vm-run.sh" --result-file "$res" "$@" || vm_rc=$?
 	[ ! -s "$res" ] || read -r p f s <"$res"
 	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
@@ -126,18 +131,89 @@ lane_packages() {
 	esac
 }
 
-# run_lane SELECTOR: build for one kernel and run the VM tests; adds to the totals.
+# Debian 12's lane ("bookworm") is its release's default kernel, built and packaged in its
+# own build root; every other lane is a kernel of the release the caller chose (trixie).
+lane_release() {
+	case "$1" in
+	bookworm) echo bookworm ;;
+	*) echo "$fp_release_user" ;;
+	esac
+}
+lane_kernel() {
+	case "$1" in
+	bookworm) echo default ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# lane_dkms_also LANE: the lane's release's other kernels that get the DKMS check only (build
+# with the release's compiler, install, load in a VM, remove): Debian 12's
+# bookworm-backports 6.12, as Debian 12's DKMS builds it (gcc-12, dkms 3.0.10).
+lane_dkms_also() {
+	case "$1" in
+	bookworm) echo backports ;;
+	esac
+}
+
+# lane_debs: the lane's release's two .debs in the array debs, or false. trixie's come from
+# the background build (deb_ready); another release's are built here, in its build root
+# (scripts/deb-build.sh, about 10 s), and reported as a test of their own.
+lane_debs() {
+	local out=$FP_BUILD/deb-build-$FP_RELEASE.out log=$FP_BUILD/deb-build-$FP_RELEASE.log
+
+	if [ "$FP_RELEASE" = trixie ]; then
+		deb_ready || return 1
+		mapfile -t debs <"$FP_BUILD/deb-build.out"
+		return 0
+	fi
+	if "$FP_TOP/scripts/deb-build.sh" >"$out" 2>"$log"; then
+		echo "ok - [$FP_RELEASE] Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings"
+		passed=$((passed + 1))
+		sed -n 's/^  lintian: /# lintian: /p' "$log"
+		mapfile -t debs <"$out"
+		return 0
+	fi
+	echo "not ok - [$FP_RELEASE] Debian packages: build or lintian failed:"
+	sed 's/^/#   /' "$log"
+	failed=$((failed + 1))
+	return 1
+}
+
+# run_lane LANE: build for one kernel and run the VM tests; adds to the totals.
 run_lane() {
-	local sel=$1 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=()
+	local p0=$passed f0=$failed s0=$skipped t=$SECONDS
+
+	FP_RELEASE=$(lane_release "$1")
+	export FP_RELEASE
+	lane_kver='?'
+	run_lane_in "$1" "$(lane_kernel "$1")"
+	FP_RELEASE=$fp_release_user
+	lane_summarize "$1" "$lane_kver" $((passed - p0)) $((failed - f0)) $((skipped - s0)) $((SECONDS - t))
+}
+
+# lane_summarize LANE KVER PASSED FAILED SKIPPED SECONDS: a line of lane_summary.
+lane_summarize() {
+	local verdict=ok
+
+	[ "$4" = 0 ] || verdict="NOT OK"
+	lane_summary+=("$(printf 'lane %-9s %-28s %-6s %4s passed, %s failed, %s skipped, %4s s' \
+		"$1" "$2" "$verdict" "$3" "$4" "$5" "$6")")
+}
+
+# run_lane_in LANE SELECTOR: run_lane for the kernel SELECTOR (FP_KERNEL) of FP_RELEASE.
+run_lane_in() {
+	local lane=$1 sel=$2 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=() debs=()
+	local dkms_kernels x xk e
 
 	t_lane=$(date +%s)
-	fp_log "lane $sel: setting up the build root"
+	fp_log "lane $lane: setting up the build root"
 	if ! kver=$(FP_KERNEL=$sel "$FP_TOP/scripts/setup-buildroot.sh"); then
-		echo "not ok - [$sel] build root setup failed (see the messages above)"
+		echo "not ok - [$lane] build root setup failed (see the messages above)"
 		failed=$((failed + 1))
 		return
 	fi
-	fp_log "lane $sel: target kernel $kver"
+	fp_log "lane $lane: target kernel $kver"
+	lane_kver=$kver
 	if ! FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/build.sh"; then
 		echo "not ok - [$kver] build failed (see the messages above); VM tests not run"
 		failed=$((failed + 1))
@@ -147,14 +223,29 @@ run_lane() {
 	# for this kernel, the DKMS-built modules loaded in a VM of their own
 	# (scripts/dkms-check.sh). It works in a throwaway overlay of the build root and its own
 	# output directories, so it runs while the selftests run.
-	log=$FP_BUILD/dkms-check-$kver.log
-	FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/dkms-check.sh" >"$log" 2>&1 &
+	# The lane's other kernels (lane_dkms_also) get it too, one after the other.
+	dkms_kernels=("$sel:$kver")
+	for x in $(lane_dkms_also "$lane"); do
+		if xk=$(FP_KERNEL=$x "$FP_TOP/scripts/setup-buildroot.sh"); then
+			dkms_kernels+=("$x:$xk")
+		else
+			echo "not ok - [$lane] build root setup for its $x kernel failed (see the messages above)"
+			failed=$((failed + 1))
+		fi
+	done
+	(
+		for e in "${dkms_kernels[@]}"; do
+			rc=0
+			FP_KERNEL=${e%%:*} FP_KVER=${e#*:} "$FP_TOP/scripts/dkms-check.sh" \
+				>"$FP_BUILD/dkms-check-${e#*:}.log" 2>&1 || rc=$?
+			echo "$rc" >"$FP_BUILD/dkms-check-${e#*:}.rc"
+		done
+	) &
 	dkms_pid=$!
 	# The Debian packages as users install them: apt install (DKMS builds for this kernel),
 	# the VM with the packaged modules and fpctl, apt purge; in a throwaway overlay too.
 	deblog=$FP_BUILD/deb-check-$kver.log
-	if lane_packages "$sel" && deb_ready; then
-		mapfile -t debs <"$FP_BUILD/deb-build.out"
+	if lane_packages "$lane" && lane_debs; then
 		FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/deb-check.sh" "${debs[@]: -2}" >"$deblog" 2>&1 &
 		deb_pid=$!
 	fi
@@ -162,21 +253,25 @@ run_lane() {
 	# Longer timeouts than vm-run.sh's own: the debug lane's VM and this lane's DKMS and
 	# package VMs run beside this one on 2 cores (subtree_test took 110 s alone and ran past
 	# 300 s beside them on a loaded machine).
-	read -ra vm_args <<<"$(lane_vm_args "$sel")"
+	read -ra vm_args <<<"$(lane_vm_args "$lane")"
 	FP_TEST_TIMEOUT=${FP_TEST_TIMEOUT:-900} FP_VM_TIMEOUT=${FP_VM_TIMEOUT:-3600} \
 		vm_suite "$FP_TOP" "$sel" "$kver" "${vm_args[@]}" \
-		--append "FP_TIMEOUT_SCALE=${FP_TIMEOUT_SCALE:-2} $(lane_knobs "$sel")"
+		--append "FP_TIMEOUT_SCALE=${FP_TIMEOUT_SCALE:-2} $(lane_knobs "$lane")"
 	read -r p f s <<<"$suite_totals"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 
-	if wait "$dkms_pid"; then
-		echo "ok - [$kver] DKMS and make install: build, install, load in the VM, remove"
-		passed=$((passed + 1))
-	else
-		echo "not ok - [$kver] DKMS and make install check failed:"
-		sed 's/^/#   /' "$log"
-		failed=$((failed + 1))
-	fi
+	wait "$dkms_pid" || true
+	for e in "${dkms_kernels[@]}"; do
+		xk=${e#*:} log=$FP_BUILD/dkms-check-$xk.log
+		if [ "$(cat "$FP_BUILD/dkms-check-$xk.rc" 2>/dev/null)" = 0 ]; then
+			echo "ok - [$xk] DKMS and make install: build, install, load in the VM, remove, older kernels refused"
+			passed=$((passed + 1))
+		else
+			echo "not ok - [$xk] DKMS and make install check failed:"
+			sed 's/^/#   /' "$log"
+			failed=$((failed + 1))
+		fi
+	done
 	if [ -n "$deb_pid" ]; then
 		if wait "$deb_pid"; then
 			echo "ok - [$kver] Debian packages: apt install (DKMS), VM with the packaged modules and fpctl, apt purge leaves nothing"
@@ -238,7 +333,7 @@ run_debug_lane() {
 	FP_VM_TIMEOUT=${FP_DEBUG_VM_TIMEOUT:-5400} FP_TEST_TIMEOUT=${FP_DEBUG_TEST_TIMEOUT:-1800} \
 		vm_suite "$src" debug "$kver" --append "$debug_knobs"
 	read -r p f s <<<"$suite_totals"
-	echo "$p $f $s" >"$debug_res"
+	echo "$p $f $s $kver $(($(date +%s) - t_lane))" >"$debug_res"
 	fp_log "lane $kver finished in $(($(date +%s) - t_lane)) s"
 }
 
@@ -284,7 +379,9 @@ if [ -n "$debug_pid" ]; then
 	fp_log "waiting for the debug lane"
 	wait "$debug_pid" || true
 	cat "$debug_out"
-	read -r p f s <"$debug_res" || { p=0 f=1 s=0; }
+	dk='?' dt=$((SECONDS))
+	read -r p f s dk dt <"$debug_res" || { p=0 f=1 s=0; }
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	lane_summarize debug "${dk:-?}" "$p" "$f" "$s" "${dt:-$SECONDS}"
 fi
 finish

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Check the DKMS packaging (dkms.conf) the way a user installs it, in a throwaway copy of the
-# Debian trixie build root (an overlay: the shared build root is never changed):
+# Debian build root of FP_RELEASE (trixie or bookworm, with that release's dkms; an overlay:
+# the shared build root is never changed):
 #   0. make install and make uninstall (modules in /lib/modules/KVER/updates, depmod)
 #   1. dkms add (a clean export of this tree), dkms build -k KVER, dkms install -k KVER;
 #      openssl is installed in the copy first, so dkms signs the modules with its MOK key
 #   2. verify the installed files: every module of module/ and handlers/ (as Kbuild builds
 #      them without test modules) under /lib/modules/KVER/updates/dkms, found by modinfo
 #      through depmod, with description, license GPL, version = VERSION, vermagic KVER,
-#      fanotify-fastpath-* aliases and a dependency on fanotify_fastpath for handlers, and a
-#      signature by dkms's key
+#      fanotify-fastpath-* aliases and a dependency on fanotify_fastpath for handlers, BTF
+#      (if the headers ship vmlinux), and a signature by dkms's key
 #   3. boot the VM with the DKMS-built modules installed in /lib/modules/KVER/updates/dkms
 #      instead of the tree's, load and check them with modprobe (selftests/modinfo_test.sh),
 #      then attach the DKMS-built subtree handler to fatrace with fpctl
 #      (selftests/fatrace_test.sh; fpctl from build/selftests, built by scripts/build.sh)
 #   4. dkms remove --all, and verify that nothing is left
+#   5. kernels outside the support matrix are refused with a message, not a compiler error:
+#      dkms build for a 5.10 kernel exits 77 (BUILD_EXCLUSIVE), and make against headers
+#      that say 5.10 stops in Kbuild with "needs Linux 6.1 or newer"
 # Prints the time of each step; exits non-zero on the first failure, with the build log of a
 # failed build.
 #
@@ -66,7 +70,8 @@ fi
 step "reference build (what Kbuild builds without test modules)"
 fp_br_run "cp -a $src /var/tmp/reference && make -s -C /var/tmp/reference KDIR=$(fp_kdir "$kver") FP_TEST_MODULES= modules >/dev/null" ||
 	fail "the tree does not build for $kver: see the compiler output above (dkms build would fail the same way)"
-mapfile -t expected < <(sed -e 's|.*/||' -e 's|\.o$||' "$FP_BR/var/tmp/reference/modules.order")
+# modules.order names objects: NAME.o, or NAME.ko before 6.2.
+mapfile -t expected < <(sed -e 's|.*/||' -e 's|\.k\{0,1\}o$||' "$FP_BR/var/tmp/reference/modules.order")
 [ ${#expected[@]} -gt 0 ] || fail "the reference build produced no modules"
 fp_log "modules dkms must install: ${expected[*]}"
 done_step "reference build"
@@ -147,6 +152,15 @@ br_script '
 			modinfo -F depends "$f" | tr , "\n" | grep -qx fanotify_fastpath || no "$m: does not depend on fanotify_fastpath"
 			modinfo -F alias "$f" | grep -q "^fanotify-fastpath-" || no "$m: no fanotify-fastpath-NAME alias"
 		fi
+		# BTF where the headers ship vmlinux (all but the 6.1 of Debian 12).
+		if [ -e "/usr/src/linux-headers-$kver/vmlinux" ]; then
+			case "$f" in
+			*.xz) xz -dc "$f" >/tmp/m.ko ;;
+			*.zst) zstd -qdc "$f" >/tmp/m.ko ;;
+			*) cp "$f" /tmp/m.ko ;;
+			esac
+			readelf -S -W /tmp/m.ko | grep -q " \.BTF " || no "$m: no .BTF section (pahole)"
+		fi
 		signer=$(modinfo -F signer "$f")
 		if [ "$signing" = 1 ]; then
 			[ -n "$signer" ] && echo "    signed by: $signer" || no "$m: not signed although dkms has a key"
@@ -195,6 +209,25 @@ br_script '
 	exit 0
 ' "$kver" "$pkg" || fail "dkms remove left files behind"
 done_step "dkms remove + verify"
+
+step "kernels older than 6.1 are refused"
+fp_br_run "dkms add $src >/dev/null" || fail "dkms add (again) failed"
+rc=0
+msg=$(fp_br_run "dkms build -k 5.10.0-99-amd64 $pkg/$version 2>&1") || rc=$?
+printf '  dkms: %s\n' "${msg//$'\n'/$'\n'  dkms: }"
+if [ "$rc" != 77 ] || ! echo "$msg" | grep -q BUILD_EXCLUSIVE; then
+	fail "dkms build for 5.10.0-99-amd64: exit code $rc, expected 77 with the BUILD_EXCLUSIVE message"
+fi
+[ ! -e "$FP_BR/var/lib/dkms/$pkg/$version/5.10.0-99-amd64" ] || fail "dkms left a build for 5.10.0-99-amd64"
+fp_br_run "dkms remove $pkg/$version --all >/dev/null" || fail "dkms remove failed"
+# The headers are this lane's; VERSION and PATCHLEVEL on the command line make Kbuild see 5.10.
+rc=0
+msg=$(fp_br_run "cd /var/tmp/reference && make -s KDIR=$(fp_kdir "$kver") FP_TEST_MODULES= VERSION=5 PATCHLEVEL=10 modules 2>&1") || rc=$?
+echo "$msg" | grep -m1 'needs Linux' | sed 's/^/  make: /'
+if [ "$rc" = 0 ] || ! echo "$msg" | grep -q 'needs Linux 6.1 or newer; these headers are 5.10'; then
+	fail "make against 5.10 headers: exit code $rc, without the \"needs Linux 6.1 or newer\" message"
+fi
+done_step "dkms build -k 5.10 + make refuse"
 
 echo
 fp_ov_passed "$pkg $version on $kver"

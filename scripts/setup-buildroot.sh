@@ -87,11 +87,14 @@ fi
 kver=$(fp_kver)
 if [ ! -e "$FP_BR/.fp-kernel-$kver" ]; then
 	fp_log "installing headers and image of kernel $kver"
-	# A backports kernel pre-depends on a newer linux-base, found only in backports too.
-	# Pin just that package: "-t trixie-backports" would also upgrade linux-libc-dev and
-	# bpftool, which the userspace builds take from the release itself.
+	# A backports kernel may pre-depend on a newer linux-base, found only in backports too
+	# (trixie-backports' 7.x; bookworm-backports' 6.12 does not, and its linux-base is older
+	# than bookworm's own). Pin just that package, and only when the install needs it:
+	# "-t trixie-backports" would also upgrade linux-libc-dev and bpftool, which the
+	# userspace builds take from the release itself.
 	extra=''
-	if fp_br_run "apt-cache madison linux-image-$kver" | grep -q " $FP_RELEASE-backports/"; then
+	if fp_br_run "apt-cache madison linux-image-$kver" | grep -q " $FP_RELEASE-backports/" &&
+		! fp_br_run "apt-get install -s -qq --no-install-recommends linux-headers-$kver linux-image-$kver >/dev/null 2>&1"; then
 		extra="linux-base/$FP_RELEASE-backports"
 	fi
 	fp_br_run "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kver linux-image-$kver $extra >/dev/null && apt-get clean" ||
