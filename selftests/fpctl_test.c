@@ -826,50 +826,97 @@ TEST_F(fpctl, help_and_version)
 	EXPECT_TRUE(HAS(&r, "fpctl ")) TH_LOG("%s", r.out);
 }
 
+/* Write @val to /proc/sys/kernel/modprobe (the kernel's and fpctl's modprobe). */
+static int set_modprobe(const char *val)
+{
+	int fd = open("/proc/sys/kernel/modprobe", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+/* Unload every module that depends on the core, then the core; 0 or -errno. */
+static int unload_core(void)
+{
+	struct dirent *de;
+	DIR *holders;
+
+	holders = opendir("/sys/module/" CORE "/holders");
+	if (!holders)
+		return -errno;
+	while ((de = readdir(holders)))
+		if (de->d_name[0] != '.')
+			fp_unload_wait(de->d_name, 5000);
+	closedir(holders);
+	return fp_unload_wait(CORE, 10000);
+}
+
 /*
  * Unload the core module (no holder of a hooked group is alive: each hooked
- * group pins it), check the "not loaded" path of every command, and load
- * everything back.
+ * group pins it), as after a boot. Root's fpctl loads it for the command
+ * (the kernel's modprobe); where it cannot (not root, or modprobe fails),
+ * every command says the core is not loaded. Load everything back.
  */
 TEST(core_module_not_loaded)
 {
-	struct dirent *de;
+	static const struct as as_nobody = { 65534, -1 };
+	char pid[16], saved[256] = "";
+	struct stat st;
 	pid_t holder;
-	char pid[16];
-	DIR *holders;
 	struct run r;
-	int fds[1], ret;
+	int fds[1], ret, fd;
+	ssize_t n;
 
 	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
 	holder = start_holder(1, fds, 0);
 	ASSERT_LT(0, holder);
 	snprintf(pid, sizeof(pid), "%d", holder);
+	fd = open("/proc/sys/kernel/modprobe", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	n = read(fd, saved, sizeof(saved) - 1);
+	close(fd);
+	ASSERT_LT(1, n);
+	saved[n] = 0;
 
-	/* Handler modules depend on the core: unload them all first. */
-	holders = opendir("/sys/module/" CORE "/holders");
-	ASSERT_NE(NULL, holders);
-	while ((de = readdir(holders))) {
-		if (de->d_name[0] != '.')
-			EXPECT_EQ(0, fp_unload_wait(de->d_name, 5000))
-				TH_LOG("rmmod %s", de->d_name);
-	}
-	closedir(holders);
-	ret = fp_unload_wait(CORE, 10000);
+	ret = unload_core();
 	if (ret) {
 		stop_holder(holder);
 		fp_ensure_loaded(TMOD);
 		SKIP(return, "the core module cannot be unloaded now: %s", strerror(-ret));
 	}
+	/* Not root: fpctl does not try, and says how. */
+	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_nobody, "list", NULL));
+	EXPECT_TRUE(HAS(&r, "core module is not loaded")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "as root, fpctl loads it")) TH_LOG("%s", r.out);
+	EXPECT_NE(0, stat("/sys/module/" CORE, &st));
+
+	/* Root, but modprobe fails: every command says so. */
+	ASSERT_EQ(0, set_modprobe("/nonexistent/modprobe\n"));
 	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "attach", "--pid", pid, "fptest", NULL));
 	EXPECT_TRUE(HAS(&r, "core module is not loaded")) TH_LOG("%s", r.out);
-	EXPECT_TRUE(HAS(&r, "modprobe fanotify_fastpath")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "modprobe fanotify_fastpath failed")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "list", NULL));
 	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "show", NULL));
 	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "query", "--pid", pid, NULL));
 	EXPECT_EQ(EX_NOCORE, run_fpctl(&r, &as_root, "detach", "--pid", pid, NULL));
+	ASSERT_EQ(0, set_modprobe(saved));
+	EXPECT_NE(0, stat("/sys/module/" CORE, &st));
+
+	/* Root: a command that reads sysfs loads it, and one that opens the device. */
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "list", NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, stat("/sys/module/" CORE, &st));
+	ASSERT_EQ(0, unload_core());
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--pid", pid, NULL))
+		TH_LOG("%s", r.out);
+	EXPECT_EQ(0, stat("/sys/module/" CORE, &st));
 	stop_holder(holder);
 
-	ASSERT_EQ(0, fp_load(CORE, NULL));
+	if (stat("/sys/module/" CORE, &st))
+		ASSERT_EQ(0, fp_load(CORE, NULL));
 	ASSERT_EQ(0, fp_ensure_loaded(TMOD));
 }
 

@@ -17,6 +17,11 @@ int open_device(int *devp)
 {
 	int fd = fp_open_dev();
 
+	if (fd < 0 && errno == ENOENT && !core_loaded()) {
+		if (!ensure_core())
+			return no_core();
+		fd = fp_open_dev();
+	}
 	if (fd >= 0) {
 		*devp = fd;
 		return EX_OK;

@@ -149,6 +149,7 @@ int find_owners(int dev, struct owner **out);
 int read_text(const char *path, char *buf, size_t size);
 bool core_loaded(void);
 int no_core(void);
+bool ensure_core(void);
 bool param_enabled(const char *name);
 bool handler_available(const char *name);
 int cmd_list(int argc, char **argv);

@@ -104,7 +104,7 @@ static const char exit_codes_text[] =
 	"      " FP_DEV ", or CAP_SYS_ADMIN\n"
 	"  7   no such handler\n"
 	"  8   the group already has a handler: use --replace\n"
-	"  9   the core module is not loaded: modprobe fanotify_fastpath\n"
+	"  9   the core module is not loaded and could not be (not root, or modprobe failed)\n"
 	"  10  no handler is attached to the group\n";
 
 /* The help of command @name, or NULL. */

@@ -50,7 +50,11 @@ bool core_loaded(void)
 int no_core(void)
 {
 	errmsg("the fanotify fastpath core module is not loaded (no %s)", FP_SYSFS);
-	hint("load it with: modprobe fanotify_fastpath");
+	if (geteuid() == 0)
+		hint("modprobe fanotify_fastpath failed: %s",
+		     "is the module installed for this kernel (uname -r)?");
+	else
+		hint("as root, fpctl loads it (modprobe fanotify_fastpath)");
 	return EX_NOCORE;
 }
 
@@ -116,7 +120,7 @@ int cmd_list(int argc, char **argv)
 		return ret;
 	if (o.nargs || o.pid >= 0 || o.fd >= 0)
 		return bad_usage("list", "list takes no arguments");
-	if (!core_loaded())
+	if (!ensure_core())
 		return no_core();
 	ret = read_text(FP_SYSFS "/available", avail, sizeof(avail));
 	if (ret < 0) {
@@ -218,7 +222,7 @@ int cmd_show(int argc, char **argv)
 		return ret;
 	if (o.nargs || o.pid >= 0 || o.fd >= 0)
 		return bad_usage("show", "show takes no arguments (one process: fpctl query)");
-	if (!core_loaded())
+	if (!ensure_core())
 		return no_core();
 	f = fopen(FP_SYSFS "/attachments", "re");
 	if (!f) {
