@@ -246,7 +246,7 @@ run_lane_in() {
 	# the VM with the packaged modules and fpctl, apt purge; in a throwaway overlay too.
 	deblog=$FP_BUILD/deb-check-$kver.log
 	if lane_packages "$lane" && lane_debs; then
-		FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/deb-check.sh" "${debs[@]: -2}" >"$deblog" 2>&1 &
+		FP_KERNEL=$sel FP_KVER=$kver "$FP_TOP/scripts/deb-check.sh" "${debs[@]: -3}" >"$deblog" 2>&1 &
 		deb_pid=$!
 	fi
 
@@ -274,7 +274,7 @@ run_lane_in() {
 	done
 	if [ -n "$deb_pid" ]; then
 		if wait "$deb_pid"; then
-			echo "ok - [$kver] Debian packages: apt install (DKMS), VM with the packaged modules and fpctl, apt purge leaves nothing"
+			echo "ok - [$kver] Debian packages: autopkgtest-pkg-dkms, apt install (DKMS), -dev through pkg-config, VM with nothing loaded (fpctl loads it), apt purge leaves nothing"
 			passed=$((passed + 1))
 			sed -n '/==== deb-check passed/,$s/^/# /p' "$deblog"
 		else

@@ -5,11 +5,12 @@
 #      build/deb/src/fanotify-fastpath-VERSION;
 #   2. dpkg-buildpackage -us -uc there (debian/rules refuses a debian/changelog whose
 #      version is not the VERSION file's): fanotify-fastpath-dkms_VERSION_all.deb,
-#      fanotify-fastpath-tools_VERSION_amd64.deb and the source package, in build/deb;
+#      fanotify-fastpath-tools_VERSION_amd64.deb, fanotify-fastpath-dev_VERSION_all.deb and
+#      the source package, in build/deb (build/deb-RELEASE for another release);
 #   3. lintian on the .changes (binary and source packages): any error or warning fails
 #      (overrides are in debian/*.lintian-overrides, each with its reason); the whole
 #      output, info tags too, is in build/deb/lintian.log.
-# Prints the paths of the two .debs on success (last two lines).
+# Prints the paths of the three .debs on success (last three lines: dkms, tools, dev).
 #
 # usage: scripts/deb-build.sh        environment: FP_CACHE (scripts/lib.sh)
 set -euo pipefail
@@ -46,7 +47,9 @@ fi
 changes=$(cd "$out/src" && ls ./*.changes)
 dkms_deb=$out/src/fanotify-fastpath-dkms_${version}_all.deb
 tools_deb=$(ls "$out/src/fanotify-fastpath-tools_${version}"_*.deb)
+dev_deb=$out/src/fanotify-fastpath-dev_${version}_all.deb
 [ -r "$dkms_deb" ] || fp_die "dpkg-buildpackage built no $dkms_deb"
+[ -r "$dev_deb" ] || fp_die "dpkg-buildpackage built no $dev_deb"
 
 fp_log "lintian (errors and warnings fail; info tags are shown)"
 rc=0
@@ -60,3 +63,4 @@ sed 's/^/  lintian: /' "$out/lintian.log" >&2
 [ "$rc" = 0 ] || fp_die "lintian reports errors or warnings (${out#"$FP_TOP"/}/lintian.log)"
 echo "$dkms_deb"
 echo "$tools_deb"
+echo "$dev_deb"

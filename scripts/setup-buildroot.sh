@@ -70,12 +70,12 @@ fi
 # bash-completion: fpctl's completion is tested against it in the VM; btrfs-progs (mkfs.btrfs,
 # btrfs subvolume/snapshot) and xfsprogs (mkfs.xfs) for the VM, libfuse3-dev for the FUSE
 # server of the tests (selftests/fuse/fp_passthrough.c): selftests/subtree_test.c on btrfs,
-# XFS, overlayfs and FUSE.
+# XFS, overlayfs and FUSE; pkgconf: the -dev package's pkg-config file (scripts/deb-check.sh).
 tools="$FP_GCC gcc make dwarves clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 kmod xz-utils zstd binutils sparse coccinelle busybox-static cpio perl python3 dkms fatrace
 libcap-dev shellcheck libpython3-dev ocaml-nox ocaml-findlib e2fsprogs
 build-essential debhelper dh-dkms lintian libjson-c-dev inotify-tools bash-completion
-btrfs-progs xfsprogs libfuse3-dev"
+btrfs-progs xfsprogs libfuse3-dev pkgconf"
 stamp=$(echo "$tools" | md5sum | cut -c1-12)
 if [ ! -e "$FP_BR/.fp-tools-$stamp" ]; then
 	fp_log "installing the toolchain in the build root (about 1 minute)"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * Copyright (c) 2024 Meta Platforms, Inc. and affiliates (the seed's program)
+ *
  * The seed's BPF fastpath program (simplified subtree monitor), ported.
  * Differences from the seed's progs/fan_fp.c, all forced by running as a
  * module on an unpatched kernel:
