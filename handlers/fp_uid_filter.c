@@ -18,7 +18,7 @@
  *
  * The BPF twin is selftests/bpf/uid_filter.bpf.c ("uid_filter_bpf"), which
  * gets the same list from its loader through a map and the uid through the
- * bpf_fanotify_current_uid() kfunc.
+ * bpf_fanotify_fastpath_current_uid() kfunc.
  */
 #include <linux/cred.h>
 #include <linux/fanotify_fastpath.h>

@@ -12,17 +12,22 @@
  *
  * Programs are not sleepable: fp_handler runs under rcu_read_lock().
  *
- * kfuncs (for this struct_ops type only):
- *	bpf_fanotify_data_inode(event)	the event's inode (acquired) or NULL
- *	bpf_iput(inode)			release it
- *	bpf_fanotify_fastpath_tag_get(hook, inode)	u64 tag or 0
- *	bpf_fanotify_fastpath_tag_set(hook, inode, value)	0 or -errno
- *	bpf_fanotify_event_name(event, buf, size)	entry name, length or -errno
- *	bpf_fanotify_event_dir(event)	the event's directory (not referenced) or NULL
- *	bpf_fanotify_fastpath_tag_depth(hook, event, max)	nearest tagged ancestor
- *	bpf_fanotify_subtree_match(hook, event)	1 inside the roots, 0 outside,
+ * kfuncs (for this struct_ops type only), all named bpf_fanotify_fastpath_*
+ * (Documentation/design.md, "Names"):
+ *	..._data_inode(event)		the event's inode (acquired) or NULL
+ *	..._iput(inode)			release it
+ *	..._tag_get(hook, inode)	u64 tag or 0
+ *	..._tag_set(hook, inode, value)	0 or -errno
+ *	..._event_name(event, buf, size)	entry name, length or -errno
+ *	..._event_dir(event)		the event's directory (not referenced) or NULL
+ *	..._tag_depth(hook, event, max)	nearest tagged ancestor
+ *	..._subtree_match(hook, event)	1 inside the roots, 0 outside,
  *					-EAGAIN unsure (ancestry cache)
- *	bpf_fanotify_current_uid()	real uid of the acting task (initial user namespace)
+ *	..._current_uid()		real uid of the acting task (initial user namespace)
+ * and under other names, the same functions: the seed's bpf_fanotify_data_inode
+ * and bpf_iput (a program written for the seed loads unchanged), and version
+ * 0.1's bpf_fanotify_event_name, _event_dir, _subtree_match, _current_uid
+ * (deployed programs; to be removed in a later release).
  */
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
@@ -50,29 +55,30 @@ static struct btf *fp_btf;	/* our module's BTF, set by the struct_ops init */
 __bpf_kfunc_start_defs();
 
 /**
- * bpf_fanotify_data_inode() - the inode of an event, as an acquired pointer
+ * bpf_fanotify_fastpath_data_inode() - the inode of an event, as an acquired pointer
  * @event: the event passed to fp_handler
  *
  * fsnotify holds the event's inode for the whole event, and an acquired
  * pointer cannot outlive the program run (there is no kptr destructor for it,
- * so it cannot be stored in a map): no reference is taken, and bpf_iput()
- * only tells the verifier that the program is done with it. This keeps
+ * so it cannot be stored in a map): no reference is taken, and
+ * bpf_fanotify_fastpath_iput() only tells the verifier that the program is done with it. This keeps
  * iput(), which may sleep, out of the RCU section the program runs in.
  *
  * Return: the inode, or NULL when the event has none.
  */
-__bpf_kfunc struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event)
+__bpf_kfunc struct inode *
+bpf_fanotify_fastpath_data_inode(struct fanotify_fastpath_event *event)
 {
 	return fsnotify_data_inode(event->data, event->data_type);
 }
 
 /**
- * bpf_iput() - release the pointer bpf_fanotify_data_inode() returned
+ * bpf_fanotify_fastpath_iput() - release what bpf_fanotify_fastpath_data_inode() returned
  * @inode: the inode
  *
- * Drops nothing (see bpf_fanotify_data_inode()); never sleeps.
+ * Drops nothing (see bpf_fanotify_fastpath_data_inode()); never sleeps.
  */
-__bpf_kfunc void bpf_iput(struct inode *inode)
+__bpf_kfunc void bpf_fanotify_fastpath_iput(struct inode *inode)
 {
 }
 
@@ -108,7 +114,7 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hoo
 }
 
 /**
- * bpf_fanotify_event_name() - copy the event's entry name
+ * bpf_fanotify_fastpath_event_name() - copy the event's entry name
  * @event: the event passed to fp_handler
  * @buf: destination
  * @buf__sz: its size
@@ -118,8 +124,8 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hoo
  * Return: the length copied (without the NUL, truncated to @buf__sz - 1),
  * -ENOENT when the event has no name, -EINVAL for an empty buffer.
  */
-__bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
-					char *buf, u32 buf__sz)
+__bpf_kfunc int bpf_fanotify_fastpath_event_name(struct fanotify_fastpath_event *event,
+						 char *buf, u32 buf__sz)
 {
 	return fanotify_fastpath_event_name(event, buf, buf__sz);
 }
@@ -143,7 +149,7 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *h
 }
 
 /**
- * bpf_fanotify_subtree_match() - is the event's directory inside the roots?
+ * bpf_fanotify_fastpath_subtree_match() - is the event's directory inside the roots?
  * @hook: the attachment (fp_handler's argument)
  * @event: the event passed to fp_handler
  *
@@ -152,21 +158,22 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *h
  *
  * Return: 1 inside, 0 outside, -EAGAIN uncertain (deliver the event).
  */
-__bpf_kfunc int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
-					   struct fanotify_fastpath_event *event)
+__bpf_kfunc int bpf_fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
+						    struct fanotify_fastpath_event *event)
 {
 	return fanotify_fastpath_subtree_match(hook, event);
 }
 
 /**
- * bpf_fanotify_event_dir() - the directory an event happened in
+ * bpf_fanotify_fastpath_event_dir() - the directory an event happened in
  * @event: the event passed to fp_handler
  *
  * See fanotify_fastpath_event_dir(). Not referenced: valid during fp_handler.
  *
  * Return: the directory inode or NULL.
  */
-__bpf_kfunc struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event)
+__bpf_kfunc struct inode *
+bpf_fanotify_fastpath_event_dir(struct fanotify_fastpath_event *event)
 {
 	return fanotify_fastpath_event_dir(event);
 }
@@ -181,6 +188,78 @@ __bpf_kfunc struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event 
  *
  * Return: the uid as seen in the initial user namespace.
  */
+__bpf_kfunc u32 bpf_fanotify_fastpath_current_uid(void)
+{
+	return from_kuid(&init_user_ns, current_uid());
+}
+
+/*
+ * The same functions under the seed's names (kept while the kernel has no
+ * kfuncs of these names) and under version 0.1's (kept for one release).
+ */
+
+/**
+ * bpf_fanotify_data_inode() - bpf_fanotify_fastpath_data_inode(), the seed's name
+ * @event: the event passed to fp_handler
+ *
+ * Return: the inode, or NULL when the event has none.
+ */
+__bpf_kfunc struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event)
+{
+	return fsnotify_data_inode(event->data, event->data_type);
+}
+
+/**
+ * bpf_iput() - bpf_fanotify_fastpath_iput(), the seed's name
+ * @inode: the inode
+ */
+__bpf_kfunc void bpf_iput(struct inode *inode)
+{
+}
+
+/**
+ * bpf_fanotify_event_name() - bpf_fanotify_fastpath_event_name(), 0.1's name
+ * @event: the event passed to fp_handler
+ * @buf: destination
+ * @buf__sz: its size
+ *
+ * Return: as bpf_fanotify_fastpath_event_name().
+ */
+__bpf_kfunc int bpf_fanotify_event_name(struct fanotify_fastpath_event *event,
+					char *buf, u32 buf__sz)
+{
+	return fanotify_fastpath_event_name(event, buf, buf__sz);
+}
+
+/**
+ * bpf_fanotify_event_dir() - bpf_fanotify_fastpath_event_dir(), 0.1's name
+ * @event: the event passed to fp_handler
+ *
+ * Return: the directory inode or NULL.
+ */
+__bpf_kfunc struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event)
+{
+	return fanotify_fastpath_event_dir(event);
+}
+
+/**
+ * bpf_fanotify_subtree_match() - bpf_fanotify_fastpath_subtree_match(), 0.1's name
+ * @hook: the attachment (fp_handler's argument)
+ * @event: the event passed to fp_handler
+ *
+ * Return: 1 inside, 0 outside, -EAGAIN uncertain (deliver the event).
+ */
+__bpf_kfunc int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
+					   struct fanotify_fastpath_event *event)
+{
+	return fanotify_fastpath_subtree_match(hook, event);
+}
+
+/**
+ * bpf_fanotify_current_uid() - bpf_fanotify_fastpath_current_uid(), 0.1's name
+ *
+ * Return: the uid as seen in the initial user namespace.
+ */
 __bpf_kfunc u32 bpf_fanotify_current_uid(void)
 {
 	return from_kuid(&init_user_ns, current_uid());
@@ -189,13 +268,19 @@ __bpf_kfunc u32 bpf_fanotify_current_uid(void)
 __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(fp_kfunc_ids)
-BTF_ID_FLAGS(func, bpf_fanotify_data_inode, KF_ACQUIRE | KF_RET_NULL | KF_TRUSTED_ARGS)
-BTF_ID_FLAGS(func, bpf_iput, KF_RELEASE)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_data_inode, KF_ACQUIRE | KF_RET_NULL | KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_iput, KF_RELEASE)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_get)
 BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_set, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_event_name, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_depth, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_subtree_match, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_fanotify_fastpath_current_uid)
+BTF_ID_FLAGS(func, bpf_fanotify_data_inode, KF_ACQUIRE | KF_RET_NULL | KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, bpf_iput, KF_RELEASE)
 BTF_ID_FLAGS(func, bpf_fanotify_event_name, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_event_dir, KF_TRUSTED_ARGS | KF_RET_NULL)
-BTF_ID_FLAGS(func, bpf_fanotify_fastpath_tag_depth, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_subtree_match, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, bpf_fanotify_current_uid)
 BTF_KFUNCS_END(fp_kfunc_ids)

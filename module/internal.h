@@ -234,18 +234,27 @@ void fp_sysfs_exit(void);
 int fp_bpf_init_module(void);
 
 /* bpf.c: the kfuncs (declared for sparse) */
-struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event);
-void bpf_iput(struct inode *inode);
+struct inode *bpf_fanotify_fastpath_data_inode(struct fanotify_fastpath_event *event);
+void bpf_fanotify_fastpath_iput(struct inode *inode);
 u64 bpf_fanotify_fastpath_tag_get(struct fanotify_fastpath_hook *hook,
 				  struct inode *inode__ign);
 int bpf_fanotify_fastpath_tag_set(struct fanotify_fastpath_hook *hook,
 				  struct inode *inode, u64 value);
-int bpf_fanotify_event_name(struct fanotify_fastpath_event *event, char *buf,
-			    u32 buf__sz);
-struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
+int bpf_fanotify_fastpath_event_name(struct fanotify_fastpath_event *event, char *buf,
+				     u32 buf__sz);
+struct inode *bpf_fanotify_fastpath_event_dir(struct fanotify_fastpath_event *event);
 int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *hook,
 				    struct fanotify_fastpath_event *event,
 				    u32 max_depth);
+int bpf_fanotify_fastpath_subtree_match(struct fanotify_fastpath_hook *hook,
+					struct fanotify_fastpath_event *event);
+u32 bpf_fanotify_fastpath_current_uid(void);
+/* the same under the seed's and version 0.1's names */
+struct inode *bpf_fanotify_data_inode(struct fanotify_fastpath_event *event);
+void bpf_iput(struct inode *inode);
+int bpf_fanotify_event_name(struct fanotify_fastpath_event *event, char *buf,
+			    u32 buf__sz);
+struct inode *bpf_fanotify_event_dir(struct fanotify_fastpath_event *event);
 int bpf_fanotify_subtree_match(struct fanotify_fastpath_hook *hook,
 			       struct fanotify_fastpath_event *event);
 u32 bpf_fanotify_current_uid(void);

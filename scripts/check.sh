@@ -34,6 +34,27 @@ FP_KERNEL_SET_BY_USER=0
 
 passed=0 failed=0 skipped=0
 t0=$(date +%s)
+# report RC LOG OK_TEXT FAIL_TEXT [SUMMARY_SED]: one counted TAP line for a check that exited
+# RC. On success, the lines of LOG that the sed script SUMMARY_SED prints (none without it);
+# on failure, all of LOG. Returns RC's truth.
+report() {
+	local rc=$1 log=$2
+
+	if [ "$rc" = 0 ]; then
+		echo "ok - $3"
+		passed=$((passed + 1))
+		[ -z "${5:-}" ] || sed -n "$5" "$log"
+		return 0
+	fi
+	echo "not ok - $4:"
+	sed 's/^/#   /' "$log"
+	failed=$((failed + 1))
+	return 1
+}
+lintian_lines='s/^  lintian: /# lintian: /p'
+# shellcheck disable=SC2016 # a sed script
+deb_check_lines='/==== deb-check passed/,$s/^/# /p'
+
 # One line per lane for the end of the report: its verdict, totals and time.
 lane_summary=()
 finish() {
@@ -70,18 +91,13 @@ deb_build_pid=$!
 
 # deb_ready: wait for the package build (once) and report it; true when the .debs exist.
 deb_ready() {
+	local rc=0
+
 	if [ -z "$deb_status" ]; then
-		if wait "$deb_build_pid"; then
-			deb_status=ok
-			echo "ok - Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings"
-			passed=$((passed + 1))
-			sed -n 's/^  lintian: /# lintian: /p' "$deb_log"
-		else
-			deb_status=failed
-			echo "not ok - Debian packages: build or lintian failed:"
-			sed 's/^/#   /' "$deb_log"
-			failed=$((failed + 1))
-		fi
+		wait "$deb_build_pid" || rc=$?
+		deb_status=failed
+		report "$rc" "$deb_log" "Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings" \
+			"Debian packages: build or lintian failed" "$lintian_lines" && deb_status=ok
 	fi
 	[ "$deb_status" = ok ]
 }
@@ -159,24 +175,17 @@ lane_dkms_also() {
 # the background build (deb_ready); another release's are built here, in its build root
 # (scripts/deb-build.sh, about 10 s), and reported as a test of their own.
 lane_debs() {
-	local out=$FP_BUILD/deb-build-$FP_RELEASE.out log=$FP_BUILD/deb-build-$FP_RELEASE.log
+	local out=$FP_BUILD/deb-build-$FP_RELEASE.out log=$FP_BUILD/deb-build-$FP_RELEASE.log rc=0
 
 	if [ "$FP_RELEASE" = trixie ]; then
 		deb_ready || return 1
 		mapfile -t debs <"$FP_BUILD/deb-build.out"
 		return 0
 	fi
-	if "$FP_TOP/scripts/deb-build.sh" >"$out" 2>"$log"; then
-		echo "ok - [$FP_RELEASE] Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings"
-		passed=$((passed + 1))
-		sed -n 's/^  lintian: /# lintian: /p' "$log"
-		mapfile -t debs <"$out"
-		return 0
-	fi
-	echo "not ok - [$FP_RELEASE] Debian packages: build or lintian failed:"
-	sed 's/^/#   /' "$log"
-	failed=$((failed + 1))
-	return 1
+	"$FP_TOP/scripts/deb-build.sh" >"$out" 2>"$log" || rc=$?
+	report "$rc" "$log" "[$FP_RELEASE] Debian packages: dpkg-buildpackage -us -uc, lintian without errors or warnings" \
+		"[$FP_RELEASE] Debian packages: build or lintian failed" "$lintian_lines" || return 1
+	mapfile -t debs <"$out"
 }
 
 # run_lane LANE: build for one kernel and run the VM tests; adds to the totals.
@@ -203,7 +212,7 @@ lane_summarize() {
 # run_lane_in LANE SELECTOR: run_lane for the kernel SELECTOR (FP_KERNEL) of FP_RELEASE.
 run_lane_in() {
 	local lane=$1 sel=$2 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=() debs=()
-	local dkms_kernels x xk e
+	local dkms_kernels x xk e rc
 
 	t_lane=$(date +%s)
 	fp_log "lane $lane: setting up the build root"
@@ -262,26 +271,16 @@ run_lane_in() {
 
 	wait "$dkms_pid" || true
 	for e in "${dkms_kernels[@]}"; do
-		xk=${e#*:} log=$FP_BUILD/dkms-check-$xk.log
-		if [ "$(cat "$FP_BUILD/dkms-check-$xk.rc" 2>/dev/null)" = 0 ]; then
-			echo "ok - [$xk] DKMS and make install: build, install, load in the VM, remove, older kernels refused"
-			passed=$((passed + 1))
-		else
-			echo "not ok - [$xk] DKMS and make install check failed:"
-			sed 's/^/#   /' "$log"
-			failed=$((failed + 1))
-		fi
+		xk=${e#*:}
+		report "$(cat "$FP_BUILD/dkms-check-$xk.rc" 2>/dev/null || echo 1)" "$FP_BUILD/dkms-check-$xk.log" \
+			"[$xk] DKMS and make install: build, install, load in the VM, remove, older kernels refused" \
+			"[$xk] DKMS and make install check failed" || true
 	done
 	if [ -n "$deb_pid" ]; then
-		if wait "$deb_pid"; then
-			echo "ok - [$kver] Debian packages: autopkgtest-pkg-dkms, apt install (DKMS), -dev through pkg-config, VM with nothing loaded (fpctl loads it), apt purge leaves nothing"
-			passed=$((passed + 1))
-			sed -n '/==== deb-check passed/,$s/^/# /p' "$deblog"
-		else
-			echo "not ok - [$kver] Debian package check failed:"
-			sed 's/^/#   /' "$deblog"
-			failed=$((failed + 1))
-		fi
+		rc=0
+		wait "$deb_pid" || rc=$?
+		report "$rc" "$deblog" "[$kver] Debian packages: autopkgtest-pkg-dkms, apt install (DKMS), -dev through pkg-config, VM with nothing loaded (fpctl loads it), apt purge leaves nothing" \
+			"[$kver] Debian package check failed" "$deb_check_lines" || true
 	fi
 	fp_log "lane $kver finished in $(($(date +%s) - t_lane)) s"
 }
@@ -366,14 +365,10 @@ if [ -n "$debug_pid" ]; then
 	done
 	[ -s "$debug_kver_file" ] && debug_kver=$(cat "$debug_kver_file")
 fi
-if FP_HARNESS_DEBUG_KVER=$debug_kver "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1; then
-	echo "ok - harness self-test: vm-run.sh reports a failing test, a kernel WARNING and planted slab, KFENCE and kmemleak reports"
-	passed=$((passed + 1))
-else
-	echo "not ok - harness self-test: vm-run.sh did not report a planted failure correctly"
-	sed 's/^/#   /' "$log"
-	failed=$((failed + 1))
-fi
+rc=0
+FP_HARNESS_DEBUG_KVER=$debug_kver "$FP_TOP/scripts/harness-selftest.sh" >"$log" 2>&1 || rc=$?
+report "$rc" "$log" "harness self-test: vm-run.sh reports a failing test, a kernel WARNING and planted slab, KFENCE and kmemleak reports" \
+	"harness self-test: vm-run.sh did not report a planted failure correctly" || true
 
 if [ -n "$debug_pid" ]; then
 	fp_log "waiting for the debug lane"

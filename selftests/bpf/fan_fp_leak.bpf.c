@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Must be rejected by the verifier: takes an inode reference with
- * bpf_fanotify_data_inode() and never releases it with bpf_iput().
+ * bpf_fanotify_fastpath_data_inode() and never releases it with
+ * bpf_fanotify_fastpath_iput().
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -13,7 +14,7 @@ int BPF_PROG(leak_handler, struct fsnotify_group *group,
 	     struct fanotify_fastpath_hook *hook,
 	     struct fanotify_fastpath_event *event)
 {
-	struct inode *inode = bpf_fanotify_data_inode(event);
+	struct inode *inode = bpf_fanotify_fastpath_data_inode(event);
 
 	if (!inode)
 		return FAN_FP_RET_SEND_TO_USERSPACE;

@@ -2,6 +2,8 @@
 /*
  * A minimal BPF handler for lifecycle tests: drops events whose entry name
  * starts with "drop", counts calls, and has its name set by the loader.
+ * It calls the kfuncs by version 0.1's name (bpf_fanotify_event_name) and
+ * the acquire/release pair by the current names, so that both load.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -9,6 +11,7 @@
 #include "fp_kfuncs.h"
 
 __u64 calls;
+__u64 inodes;
 __u64 inits;
 __u64 frees;
 
@@ -17,9 +20,14 @@ int BPF_PROG(pass_handler, struct fsnotify_group *group,
 	     struct fanotify_fastpath_hook *hook,
 	     struct fanotify_fastpath_event *event)
 {
+	struct inode *inode = bpf_fanotify_fastpath_data_inode(event);
 	char name[8];
 
 	__sync_fetch_and_add(&calls, 1);
+	if (inode) {
+		__sync_fetch_and_add(&inodes, 1);
+		bpf_fanotify_fastpath_iput(inode);
+	}
 	if (bpf_fanotify_event_name(event, name, sizeof(name)) >= 4 &&
 	    name[0] == 'd' && name[1] == 'r' && name[2] == 'o' && name[3] == 'p')
 		return FAN_FP_RET_SKIP_EVENT;

@@ -55,7 +55,7 @@ int BPF_PROG(name_filter_handler, struct fsnotify_group *group,
 	b = bpf_map_lookup_elem(&scratch, &zero);
 	if (!cfg || !b)
 		return FAN_FP_RET_SEND_TO_USERSPACE;
-	len = bpf_fanotify_event_name(event, b->name, sizeof(b->name));
+	len = bpf_fanotify_fastpath_event_name(event, b->name, sizeof(b->name));
 	if (len < 0)
 		return FAN_FP_RET_SKIP_EVENT;
 

@@ -16,7 +16,7 @@ int BPF_PROG(subtree_handler, struct fsnotify_group *group,
 	     struct fanotify_fastpath_event *event)
 {
 	/* 1 inside, -EAGAIN uncertain: both deliver. */
-	return bpf_fanotify_subtree_match(hook, event) ?
+	return bpf_fanotify_fastpath_subtree_match(hook, event) ?
 	       FAN_FP_RET_SEND_TO_USERSPACE : FAN_FP_RET_SKIP_EVENT;
 }
 

@@ -4,7 +4,7 @@
  * the events caused by the listed uids, or (exclude) drop exactly those.
  * Same rules as handlers/fp_uid_filter.c, so that the two can be compared.
  *
- * The acting task's uid comes from the core's bpf_fanotify_current_uid()
+ * The acting task's uid comes from the core's bpf_fanotify_fastpath_current_uid()
  * kfunc: bpf_get_current_uid_gid() is not offered to this struct_ops type.
  * Configuration: the loader writes the list into the one element of the
  * "uf_config" array map (uid_filter_config.h parses the C handler's argument
@@ -38,7 +38,7 @@ int BPF_PROG(uid_filter_handler, struct fsnotify_group *group,
 	cfg = bpf_map_lookup_elem(&uf_config, &zero);
 	if (!cfg)
 		return FAN_FP_RET_SEND_TO_USERSPACE;
-	uid = bpf_fanotify_current_uid();
+	uid = bpf_fanotify_fastpath_current_uid();
 	nr = cfg->nr;
 	for (i = 0; i < UF_MAX_UIDS && i < nr; i++) {
 		if (cfg->uid[i] == uid) {

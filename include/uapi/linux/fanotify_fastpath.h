@@ -165,7 +165,7 @@ struct fanotify_fastpath_tag {
  * @fd: a file descriptor of the root directory (O_PATH is enough)
  *
  * Every attachment has an ancestry cache (fanotify_fastpath_subtree_match()
- * in the kernel, bpf_fanotify_subtree_match() in BPF): a directory is inside
+ * in the kernel, bpf_fanotify_fastpath_subtree_match() in BPF): a directory is inside
  * when its nearest root on the way up the dentry tree is an include root,
  * outside when it is an exclude root or when there is no root above it.
  * Adding a root that exists changes its kind; removing one that does not
