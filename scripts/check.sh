@@ -112,7 +112,7 @@ vm_suite() {
 	shift 3
 	res=$top/build/check-vm-results
 	rm -f "$res"
-	FP_KERNEL=$sel FP_KVER=$kver FP_RELEASE=$FP_RELEASE "$top/scripts/vm-run.sh" --result-file "$res" "$@" || vm_rc=$?
+	FP_KERNEL=$sel FP_KVER=$kver "$top/scripts/vm-run.sh" --result-file "$res" "$@" || vm_rc=$?
 	[ ! -s "$res" ] || read -r p f s <"$res"
 	if [ "$vm_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - [$kver] VM run did not complete (scripts/vm-run.sh exit code $vm_rc)"
@@ -211,7 +211,7 @@ lane_summarize() {
 
 # run_lane_in LANE SELECTOR: run_lane for the kernel SELECTOR (FP_KERNEL) of FP_RELEASE.
 run_lane_in() {
-	local lane=$1 sel=$2 kver log dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=() debs=()
+	local lane=$1 sel=$2 kver dkms_pid deb_pid='' deblog p=0 f=0 s=0 t_lane vm_args=() debs=()
 	local dkms_kernels x xk e rc
 
 	t_lane=$(date +%s)

@@ -842,16 +842,7 @@ static int set_modprobe(const char *val)
 /* Unload every module that depends on the core, then the core; 0 or -errno. */
 static int unload_core(void)
 {
-	struct dirent *de;
-	DIR *holders;
-
-	holders = opendir("/sys/module/" CORE "/holders");
-	if (!holders)
-		return -errno;
-	while ((de = readdir(holders)))
-		if (de->d_name[0] != '.')
-			fp_unload_wait(de->d_name, 5000);
-	closedir(holders);
+	fp_unload_holders(5000);
 	return fp_unload_wait(CORE, 10000);
 }
 
