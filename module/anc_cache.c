@@ -43,7 +43,7 @@
 
 #include "ancestry.h"
 #include "compat.h"
-#include "subvol.h"
+#include "fh.h"
 
 #define FP_ANC_FILL		32	/* directories one walk fills */
 #define FP_ANC_MAX_WALK		4096	/* deeper than this is unsure (delivered) */

@@ -16,6 +16,8 @@
  * mark of the super_block). The mark pins the inode, not the dentry or the
  * mount: an unmount is never refused because of a root.
  *
+ * Also takes the roots for the control device's listing (fp_ancestry_roots()).
+ *
  * Locks: anc->mutex serializes root changes of a cache (they may sleep:
  * adding marks); anc->lock protects the roots list and the hash. The root
  * group's freeing_mark takes anc->lock only.
@@ -231,6 +233,61 @@ int fanotify_fastpath_subtree_remove_root(struct fanotify_fastpath_hook *hook,
 	return r ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_GPL(fanotify_fastpath_subtree_remove_root);
+
+/**
+ * fp_ancestry_roots() - take the roots of a cache, to describe them
+ * @anc: the cache, alive for the call (its attachment is held under fp_mutex)
+ * @refs: room for @max roots
+ * @max: at most this many
+ *
+ * Each root's inode and its filesystem are held (struct fp_root_ref), so the
+ * caller may encode file handles, which may sleep, without any lock. A
+ * linked root's inode is pinned by its mark, so its super_block is alive
+ * here; one already shutting down (no active reference left) is skipped:
+ * its root is about to end.
+ *
+ * Context: process context; takes anc->lock.
+ * Return: the number of roots taken.
+ */
+int fp_ancestry_roots(struct fp_ancestry *anc, struct fp_root_ref *refs, int max)
+{
+	struct fp_anc_entry *e;
+	int n = 0;
+
+	spin_lock(&anc->lock);
+	list_for_each_entry(e, &anc->roots, node) {
+		struct inode *inode = (struct inode *)e->inode;
+
+		if (n == max)
+			break;
+		if (!atomic_inc_not_zero(&inode->i_sb->s_active))
+			continue;
+		ihold(inode);
+		refs[n].inode = inode;
+		refs[n].exclude = !(READ_ONCE(e->state) & 1);
+		n++;
+	}
+	spin_unlock(&anc->lock);
+	return n;
+}
+
+/**
+ * fp_ancestry_roots_put() - release what fp_ancestry_roots() took
+ * @refs: the roots
+ * @n: how many
+ *
+ * Context: process context, no lock held: the last reference of a
+ * filesystem unmounted meanwhile shuts it down here.
+ */
+void fp_ancestry_roots_put(struct fp_root_ref *refs, int n)
+{
+	while (n--) {
+		struct super_block *sb = refs[n].inode->i_sb;
+
+		iput(refs[n].inode);
+		deactivate_super(sb);
+	}
+}
 
 /**
  * fp_anc_roots_end() - remove every root of an ending cache

@@ -2,7 +2,8 @@
 /*
  * fanotify fastpath: the lifecycle of attachments.
  *
- * Owns struct fp_attachment: attach (with replace), detach, query, the
+ * Owns struct fp_attachment and its id: attach (with replace), detach, query,
+ * lookup by id, the names of its counters, the
  * control device's per-attachment operations (tags, roots), the end of every
  * attachment of a handler being unregistered and of a group that dies, and
  * the attachment's counters.
@@ -111,6 +112,7 @@ static void fp_unpublish(struct fp_attachment *at)
  * @h: a handler held with fp_handler_get(); the hold is consumed
  * @args: NUL-terminated argument string for fp_init
  * @flags: FAN_FP_ATTACH_* flags
+ * @idp: set to the new attachment's id
  *
  * fp_init runs without fp_mutex (it may look up paths); whether the group
  * already has an attachment is checked before it and again when publishing.
@@ -120,7 +122,7 @@ static void fp_unpublish(struct fp_attachment *at)
  * a handler and no FAN_FP_ATTACH_REPLACE), -ENOMEM, or fp_init's error.
  */
 int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
-	      const char *args, u32 flags)
+	      const char *args, u32 flags, u64 *idp)
 {
 	struct fp_attachment *at, *old = NULL;
 	struct fp_group *fg;
@@ -174,6 +176,7 @@ int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
 	}
 	at->fg = fg;
 	at->id = fp_next_id++;
+	*idp = at->id;
 	old = rcu_dereference_protected(fg->attachment, lockdep_is_held(&fp_mutex));
 	if (old)
 		list_del(&old->handler_node);
@@ -194,30 +197,68 @@ err_unlock:
 	return ret;
 }
 
-/* The attachment of a live group, or NULL. Context: fp_mutex held. */
-static struct fp_attachment *fp_group_attachment(struct fsnotify_group *group)
+/*
+ * The attachment of a live group, or NULL; with @id not 0, only the
+ * attachment of that id. Context: fp_mutex held.
+ */
+static struct fp_attachment *fp_group_attachment(struct fsnotify_group *group, u64 id)
 {
 	struct fp_group *fg = fp_group_lookup(group);
+	struct fp_attachment *at;
 
-	return fg ? rcu_dereference_protected(fg->attachment,
-					      lockdep_is_held(&fp_mutex)) : NULL;
+	at = fg ? rcu_dereference_protected(fg->attachment,
+					    lockdep_is_held(&fp_mutex)) : NULL;
+	return at && (!id || at->id == id) ? at : NULL;
+}
+
+/**
+ * fp_group_by_id() - the group of the attachment @id
+ * @id: an attachment id
+ *
+ * The attachment may end as soon as this returns: callers pass @id on to
+ * the function they call with the group, which checks it again.
+ *
+ * Context: process context, fp_mutex not held.
+ * Return: the group, with a reference the caller drops with
+ * fsnotify_put_group(), or ERR_PTR(-ENOENT).
+ */
+struct fsnotify_group *fp_group_by_id(u64 id)
+{
+	struct fsnotify_group *group = ERR_PTR(-ENOENT);
+	struct fp_group *fg;
+
+	mutex_lock(&fp_mutex);
+	list_for_each_entry(fg, &fp_groups, node) {
+		struct fp_attachment *at;
+
+		at = rcu_dereference_protected(fg->attachment, lockdep_is_held(&fp_mutex));
+		if (at && at->id == id) {
+			/* A group in its final put is as good as gone. */
+			if (refcount_inc_not_zero(&fg->group->refcnt))
+				group = fg->group;
+			break;
+		}
+	}
+	mutex_unlock(&fp_mutex);
+	return group;
 }
 
 /**
  * fp_detach() - detach the handler of @group
  * @group: a fanotify group the caller keeps alive
+ * @id: the attachment's id, or 0 for whatever is attached
  *
  * The group keeps its hook (with no handler) until it dies.
  *
  * Context: process context, fp_mutex not held.
- * Return: 0 or -ENOENT when nothing is attached.
+ * Return: 0 or -ENOENT when nothing (or not @id) is attached.
  */
-int fp_detach(struct fsnotify_group *group)
+int fp_detach(struct fsnotify_group *group, u64 id)
 {
 	struct fp_attachment *at;
 
 	mutex_lock(&fp_mutex);
-	at = fp_group_attachment(group);
+	at = fp_group_attachment(group, id);
 	if (at)
 		fp_unpublish(at);
 	mutex_unlock(&fp_mutex);
@@ -285,66 +326,109 @@ void fp_attachment_group_died(struct fp_group *fg)
 		fp_attachment_free(at);
 }
 
+/* Names of the counters, in the order of enum fanotify_fastpath_counter. */
+const char *const fp_counter_names[FAN_FP_CNT_NR] = {
+	[FAN_FP_CNT_SEEN] = "seen",
+	[FAN_FP_CNT_PASSED] = "passed",
+	[FAN_FP_CNT_DROPPED] = "dropped",
+	[FAN_FP_CNT_DENIED] = "denied",
+	[FAN_FP_CNT_ERRORS] = "errors",
+	[FAN_FP_CNT_TAGS] = "tags",
+	[FAN_FP_CNT_ROOTS] = "roots",
+	[FAN_FP_CNT_CACHE_ENTRIES] = "cache_entries",
+	[FAN_FP_CNT_CACHE_MAX] = "cache_max",
+	[FAN_FP_CNT_CACHE_HITS] = "cache_hits",
+	[FAN_FP_CNT_CACHE_WALKS] = "cache_walks",
+	[FAN_FP_CNT_CACHE_EVICTED] = "cache_evicted",
+	[FAN_FP_CNT_CACHE_INVALIDATIONS] = "cache_invalidations",
+	[FAN_FP_CNT_CACHE_UNSURE] = "cache_unsure",
+};
+
 /**
  * fp_query() - describe the attachment of @group
  * @group: a fanotify group the caller keeps alive
- * @info: filled in (name, flags, counters)
+ * @id: the attachment's id, or 0 for whatever is attached
+ * @q: filled in (name, flags, id, counters)
  *
- * Return: 0 or -ENOENT when nothing is attached.
+ * Return: 0 or -ENOENT when nothing (or not @id) is attached.
  */
-int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info)
+int fp_query(struct fsnotify_group *group, u64 id, struct fp_query *q)
 {
 	struct fp_ancestry_info ai;
 	struct fp_attachment *at;
 	u64 sum[FP_NR_STATS];
+	u64 *c = q->counters;
 
 	mutex_lock(&fp_mutex);
-	at = fp_group_attachment(group);
+	at = fp_group_attachment(group, id);
 	if (!at) {
 		mutex_unlock(&fp_mutex);
 		return -ENOENT;
 	}
-	strscpy(info->name, at->hook.ops->name, sizeof(info->name));
-	info->attach_flags = at->hook.attach_flags;
-	info->handler_flags = at->hook.ops->flags;
-	info->is_bpf = at->handler->is_bpf;
-	info->id = at->id;
-	info->tags = fp_tag_count(&at->tags);
+	strscpy(q->name, at->hook.ops->name, sizeof(q->name));
+	q->attach_flags = at->hook.attach_flags;
+	q->handler_flags = at->hook.ops->flags;
+	q->is_bpf = at->handler->is_bpf;
+	q->id = at->id;
+	c[FAN_FP_CNT_TAGS] = fp_tag_count(&at->tags);
 	fp_ancestry_info(at->anc, &ai);
 	fp_stats_sum(at, sum);
 	mutex_unlock(&fp_mutex);
 
-	info->seen = sum[FP_STAT_SEEN];
-	info->passed = sum[FP_STAT_PASSED];
-	info->dropped = sum[FP_STAT_DROPPED];
-	info->denied = sum[FP_STAT_DENIED];
-	info->errors = sum[FP_STAT_ERRORS];
-	info->roots = ai.roots;
-	info->cache_entries = ai.entries;
-	info->cache_max = ai.max;
-	info->cache_hits = sum[FP_STAT_ANC_HITS];
-	info->cache_walks = sum[FP_STAT_ANC_WALKS];
-	info->cache_evicted = ai.evicted;
-	info->cache_invalidations = ai.invalidations;
-	info->cache_unsure = sum[FP_STAT_ANC_UNSURE];
+	c[FAN_FP_CNT_SEEN] = sum[FP_STAT_SEEN];
+	c[FAN_FP_CNT_PASSED] = sum[FP_STAT_PASSED];
+	c[FAN_FP_CNT_DROPPED] = sum[FP_STAT_DROPPED];
+	c[FAN_FP_CNT_DENIED] = sum[FP_STAT_DENIED];
+	c[FAN_FP_CNT_ERRORS] = sum[FP_STAT_ERRORS];
+	c[FAN_FP_CNT_ROOTS] = ai.roots;
+	c[FAN_FP_CNT_CACHE_ENTRIES] = ai.entries;
+	c[FAN_FP_CNT_CACHE_MAX] = ai.max;
+	c[FAN_FP_CNT_CACHE_HITS] = sum[FP_STAT_ANC_HITS];
+	c[FAN_FP_CNT_CACHE_WALKS] = sum[FP_STAT_ANC_WALKS];
+	c[FAN_FP_CNT_CACHE_EVICTED] = ai.evicted;
+	c[FAN_FP_CNT_CACHE_INVALIDATIONS] = ai.invalidations;
+	c[FAN_FP_CNT_CACHE_UNSURE] = sum[FP_STAT_ANC_UNSURE];
 	return 0;
 }
 
 /**
- * fp_tag() - set an inode tag of the attachment of @group
+ * fp_roots() - take the roots of the attachment of @group
  * @group: a fanotify group the caller keeps alive
- * @inode: an inode the caller holds
- * @value: the tag, not 0
+ * @id: the attachment's id, or 0 for whatever is attached
+ * @refs: room for %FAN_FP_ROOTS_MAX roots; the caller releases what it got
+ *	with fp_ancestry_roots_put()
  *
- * Return: 0, -ENOENT when nothing is attached, or fanotify_fastpath_tag_set()'s error.
+ * Return: the number of roots, or -ENOENT when nothing (or not @id) is attached.
  */
-int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value)
+int fp_roots(struct fsnotify_group *group, u64 id, struct fp_root_ref *refs)
 {
 	struct fp_attachment *at;
 	int ret = -ENOENT;
 
 	mutex_lock(&fp_mutex);
-	at = fp_group_attachment(group);
+	at = fp_group_attachment(group, id);
+	if (at)
+		ret = fp_ancestry_roots(at->anc, refs, FAN_FP_ROOTS_MAX);
+	mutex_unlock(&fp_mutex);
+	return ret;
+}
+
+/**
+ * fp_tag() - set an inode tag of the attachment of @group
+ * @group: a fanotify group the caller keeps alive
+ * @id: the attachment's id, or 0 for whatever is attached
+ * @inode: an inode the caller holds
+ * @value: the tag, not 0
+ *
+ * Return: 0, -ENOENT when nothing is attached, or fanotify_fastpath_tag_set()'s error.
+ */
+int fp_tag(struct fsnotify_group *group, u64 id, struct inode *inode, u64 value)
+{
+	struct fp_attachment *at;
+	int ret = -ENOENT;
+
+	mutex_lock(&fp_mutex);
+	at = fp_group_attachment(group, id);
 	if (at)
 		ret = fanotify_fastpath_tag_set(&at->hook, inode, value);
 	mutex_unlock(&fp_mutex);
@@ -354,20 +438,21 @@ int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value)
 /**
  * fp_root() - add or remove a subtree root of the attachment of @group
  * @group: a fanotify group the caller keeps alive
+ * @id: the attachment's id, or 0 for whatever is attached
  * @path: the root directory, held by the caller
  * @flags: FAN_FP_ROOT_* flags
  *
- * Return: 0, -ENOENT when nothing is attached (or, with FAN_FP_ROOT_REMOVE,
+ * Return: 0, -ENOENT when nothing (or not @id) is attached (or, with FAN_FP_ROOT_REMOVE,
  * when @path is not a root), or the error of
  * fanotify_fastpath_subtree_add_root().
  */
-int fp_root(struct fsnotify_group *group, const struct path *path, u32 flags)
+int fp_root(struct fsnotify_group *group, u64 id, const struct path *path, u32 flags)
 {
 	struct fp_attachment *at;
 	int ret = -ENOENT;
 
 	mutex_lock(&fp_mutex);
-	at = fp_group_attachment(group);
+	at = fp_group_attachment(group, id);
 	if (at && (flags & FAN_FP_ROOT_REMOVE))
 		ret = fanotify_fastpath_subtree_remove_root(&at->hook, path);
 	else if (at)

@@ -7,6 +7,7 @@
  *
  *	main.c		module init/exit and parameters
  *	ctl.c sysfs.c bpf.c	interfaces: the device, sysfs, BPF struct_ops and kfuncs
+ *			(ctl_v1.c: the device's deprecated version 1 ioctls)
  *	registry.c	handlers by name: register, unregister, lookup, autoload
  *	attach.c	attachments: attach, replace, detach, query, end
  *	hook.c		a hooked group's ops copy, the event path and verdicts
@@ -186,13 +187,36 @@ static inline void fp_handler_put(struct fp_handler *h)
 	module_put(owner);
 }
 
+/*
+ * A root of an ancestry cache, taken by fp_ancestry_roots(): @inode is held,
+ * and so is its filesystem (an active super_block reference: it cannot be
+ * shut down under us). fp_ancestry_roots_put() releases both.
+ */
+struct fp_root_ref {
+	struct inode *inode;
+	bool exclude;
+};
+
+/* What fp_query() tells about an attachment. */
+struct fp_query {
+	char name[FAN_FP_NAME_MAX];
+	u32 attach_flags;
+	u32 handler_flags;
+	bool is_bpf;
+	u64 id;
+	u64 counters[FAN_FP_CNT_NR];
+};
+
 /* attach.c */
+extern const char *const fp_counter_names[FAN_FP_CNT_NR];
 int fp_attach(struct fsnotify_group *group, struct fp_handler *h,
-	      const char *args, u32 flags);
-int fp_detach(struct fsnotify_group *group);
-int fp_query(struct fsnotify_group *group, struct fanotify_fastpath_info *info);
-int fp_tag(struct fsnotify_group *group, struct inode *inode, u64 value);
-int fp_root(struct fsnotify_group *group, const struct path *path, u32 flags);
+	      const char *args, u32 flags, u64 *idp);
+struct fsnotify_group *fp_group_by_id(u64 id);
+int fp_detach(struct fsnotify_group *group, u64 id);
+int fp_query(struct fsnotify_group *group, u64 id, struct fp_query *q);
+int fp_roots(struct fsnotify_group *group, u64 id, struct fp_root_ref *refs);
+int fp_tag(struct fsnotify_group *group, u64 id, struct inode *inode, u64 value);
+int fp_root(struct fsnotify_group *group, u64 id, const struct path *path, u32 flags);
 void fp_attachments_end_handler(struct fp_handler *h);
 void fp_attachment_group_died(struct fp_group *fg);
 void fp_stats_sum(struct fp_attachment *at, u64 *out);
@@ -213,6 +237,10 @@ struct fp_ancestry_info {
 
 void fp_ancestry_info(struct fp_ancestry *anc, struct fp_ancestry_info *info);
 
+/* anc_roots.c, for the control device */
+int fp_ancestry_roots(struct fp_ancestry *anc, struct fp_root_ref *refs, int max);
+void fp_ancestry_roots_put(struct fp_root_ref *refs, int n);
+
 /* tags.c */
 int fp_tags_init(void);
 void fp_tags_exit(void);
@@ -229,6 +257,14 @@ struct dentry *fp_event_dir_dentry(const struct fanotify_fastpath_event *event,
 /* ctl.c, sysfs.c, bpf.c: the interfaces, set up and torn down by main.c */
 int fp_ctl_init(void);
 void fp_ctl_exit(void);
+/* ctl.c, shared with ctl_v1.c (the deprecated version 1 ioctls) */
+bool fp_ctl_permitted(void);
+int fp_ctl_group_fd(int fd, struct file **filep, struct fsnotify_group **groupp);
+int fp_ctl_check_name(const char *name, size_t size);
+char *fp_ctl_init_args(u64 uptr, u32 size);
+int fp_ctl_attach(const char *name, u32 flags, int fd, const char *init_args, u64 *idp);
+int fp_ctl_root(u32 flags, int fanotify_fd, u64 id, int fd);
+long fp_ioctl_v1(unsigned int cmd, void __user *uarg);
 int fp_sysfs_init(void);
 void fp_sysfs_exit(void);
 int fp_bpf_init_module(void);

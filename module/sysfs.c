@@ -241,14 +241,28 @@ static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", f[0] == ' ' ? f + 1 : f);
 }
 
+/* The names of the counters FAN_FP_IOC_QUERY2 returns, in their order. */
+static ssize_t counters_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	int i, len = 0;
+
+	for (i = 0; i < FAN_FP_CNT_NR; i++)
+		len += sysfs_emit_at(buf, len, "%s%s", i ? " " : "", fp_counter_names[i]);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+
 static struct kobj_attribute available_attr = __ATTR_RO(available);
 static struct kobj_attribute features_attr = __ATTR_RO(features);
+static struct kobj_attribute counters_attr = __ATTR_RO(counters);
 static struct kobj_attribute fp_attachments_attr =
 	__ATTR(attachments, 0444, fp_attachments_show, NULL);
 
 static struct attribute *fp_top_attrs[] = {
 	&available_attr.attr,
 	&features_attr.attr,
+	&counters_attr.attr,
 	&fp_attachments_attr.attr,
 	NULL,
 };

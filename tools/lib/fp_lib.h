@@ -32,22 +32,40 @@ static inline int fp_open_dev(void)
 	return open(FP_DEV, O_RDWR | O_CLOEXEC);
 }
 
-/* FAN_FP_IOC_ATTACH of handler @name to the group @fan; @args may be NULL (no arguments). */
-static inline int fp_attach_flags(int dev, int fan, const char *name,
-				  const char *args, unsigned int flags)
+/*
+ * The wrappers use the version 2 ioctls; FAN_FP_BY_ID selects an attachment
+ * by id (@fan is then ignored), 0 the attachment of the group @fan.
+ */
+
+/*
+ * FAN_FP_IOC_ATTACH2 of handler @name to the group @fan; @args may be NULL (no arguments),
+ * @id may be NULL or gets the attachment's id.
+ */
+static inline int fp_attach_id(int dev, int fan, const char *name, const char *args,
+			       unsigned int flags, __u64 *id)
 {
-	struct fanotify_fastpath_args a;
+	struct fanotify_fastpath_attach a;
 
 	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
 	snprintf(a.name, sizeof(a.name), "%s", name);
-	a.version = FAN_FP_VERSION;
 	a.flags = flags;
 	a.fanotify_fd = fan;
 	if (args) {
 		a.init_args = (uintptr_t)args;
 		a.init_args_size = strlen(args) + 1;
 	}
-	return ioctl(dev, FAN_FP_IOC_ATTACH, &a) ? -errno : 0;
+	if (ioctl(dev, FAN_FP_IOC_ATTACH2, &a))
+		return -errno;
+	if (id)
+		*id = a.id;
+	return 0;
+}
+
+static inline int fp_attach_flags(int dev, int fan, const char *name,
+				  const char *args, unsigned int flags)
+{
+	return fp_attach_id(dev, fan, name, args, flags, NULL);
 }
 
 static inline int fp_attach(int dev, int fan, const char *name, const char *args)
@@ -55,37 +73,107 @@ static inline int fp_attach(int dev, int fan, const char *name, const char *args
 	return fp_attach_flags(dev, fan, name, args, 0);
 }
 
-/* FAN_FP_IOC_DETACH: -ENOENT when nothing is attached. */
-static inline int fp_detach(int dev, int fan)
+/* FAN_FP_IOC_DETACH2 of attachment @id (@by_id) or of the group @fan: -ENOENT when none. */
+static inline int fp_detach_sel(int dev, int fan, unsigned int by_id, __u64 id)
 {
-	struct fanotify_fastpath_target t = {
-		.version = FAN_FP_VERSION,
+	struct fanotify_fastpath_detach d = {
+		.size = sizeof(d),
+		.flags = by_id,
 		.fanotify_fd = fan,
+		.id = id,
 	};
 
-	return ioctl(dev, FAN_FP_IOC_DETACH, &t) ? -errno : 0;
+	return ioctl(dev, FAN_FP_IOC_DETACH2, &d) ? -errno : 0;
 }
 
-/* FAN_FP_IOC_QUERY into @info: -ENOENT when nothing is attached. */
+static inline int fp_detach(int dev, int fan)
+{
+	return fp_detach_sel(dev, fan, 0, 0);
+}
+
+/*
+ * FAN_FP_IOC_QUERY2 into @q and up to @n counters at @counters (indexed by enum
+ * fanotify_fastpath_counter; q->nr_counters is then the module's count).
+ */
+static inline int fp_query_sel(int dev, int fan, unsigned int by_id, __u64 id,
+			       struct fanotify_fastpath_query *q, __u64 *counters, unsigned int n)
+{
+	memset(q, 0, sizeof(*q));
+	memset(counters, 0, n * sizeof(*counters));
+	q->size = sizeof(*q);
+	q->flags = by_id;
+	q->fanotify_fd = fan;
+	q->id = id;
+	q->counters = (uintptr_t)counters;
+	q->nr_counters = n;
+	return ioctl(dev, FAN_FP_IOC_QUERY2, q) ? -errno : 0;
+}
+
+/*
+ * FAN_FP_IOC_QUERY2 of the group @fan, summed up in the version 1 structure the tests
+ * read: -ENOENT when nothing is attached.
+ */
 static inline int fp_query(int dev, int fan, struct fanotify_fastpath_info *info)
 {
+	struct fanotify_fastpath_query q;
+	__u64 c[FAN_FP_CNT_NR];
+	int ret = fp_query_sel(dev, fan, 0, 0, &q, c, FAN_FP_CNT_NR);
+
 	memset(info, 0, sizeof(*info));
+	if (ret)
+		return ret;
 	info->version = FAN_FP_VERSION;
 	info->fanotify_fd = fan;
-	return ioctl(dev, FAN_FP_IOC_QUERY, info) ? -errno : 0;
+	info->attach_flags = q.attach_flags;
+	memcpy(info->name, q.name, sizeof(info->name));
+	info->handler_flags = q.handler_flags;
+	info->is_bpf = q.handler_type == FAN_FP_HANDLER_BPF;
+	info->id = q.id;
+	info->seen = c[FAN_FP_CNT_SEEN];
+	info->passed = c[FAN_FP_CNT_PASSED];
+	info->dropped = c[FAN_FP_CNT_DROPPED];
+	info->denied = c[FAN_FP_CNT_DENIED];
+	info->errors = c[FAN_FP_CNT_ERRORS];
+	info->tags = c[FAN_FP_CNT_TAGS];
+	info->roots = c[FAN_FP_CNT_ROOTS];
+	info->cache_entries = c[FAN_FP_CNT_CACHE_ENTRIES];
+	info->cache_max = c[FAN_FP_CNT_CACHE_MAX];
+	info->cache_hits = c[FAN_FP_CNT_CACHE_HITS];
+	info->cache_walks = c[FAN_FP_CNT_CACHE_WALKS];
+	info->cache_evicted = c[FAN_FP_CNT_CACHE_EVICTED];
+	info->cache_invalidations = c[FAN_FP_CNT_CACHE_INVALIDATIONS];
+	info->cache_unsure = c[FAN_FP_CNT_CACHE_UNSURE];
+	return 0;
 }
 
-/* FAN_FP_IOC_TAG: tag the inode of @fd in the attachment of @fan. */
+/* FAN_FP_IOC_GET_ROOTS: up to @n roots into @roots; returns the number of roots or -errno. */
+static inline int fp_get_roots(int dev, int fan, unsigned int by_id, __u64 id,
+			       struct fanotify_fastpath_root_info *roots, unsigned int n)
+{
+	struct fanotify_fastpath_get_roots g = {
+		.size = sizeof(g),
+		.flags = by_id,
+		.fanotify_fd = fan,
+		.nr_roots = n,
+		.id = id,
+		.roots = (uintptr_t)roots,
+		.root_size = sizeof(*roots),
+	};
+
+	return ioctl(dev, FAN_FP_IOC_GET_ROOTS, &g) ? -errno : (int)g.nr_roots;
+}
+
+/* FAN_FP_IOC_SET_TAG: tag the inode of @fd in the attachment of @fan. */
 static inline int fp_tag_fd(int dev, int fan, int fd, __u64 value)
 {
-	struct fanotify_fastpath_tag t = {
-		.version = FAN_FP_VERSION,
+	struct fanotify_fastpath_set_tag t = {
+		.size = sizeof(t),
 		.fanotify_fd = fan,
 		.fd = fd,
 		.value = value,
 	};
 
-	return ioctl(dev, FAN_FP_IOC_TAG, &t) ? -errno : 0;
+	return ioctl(dev, FAN_FP_IOC_SET_TAG, &t) ? -errno : 0;
 }
 
 /* Tag the directory at @path. */
@@ -102,19 +190,26 @@ static inline int fp_tag_path(int dev, int fan, const char *path, __u64 value)
 }
 
 /*
- * FAN_FP_IOC_ROOT: add the directory of @fd as a subtree root of the attachment
- * of @fan, or change its kind, or remove it (@flags: FAN_FP_ROOT_*).
+ * FAN_FP_IOC_SET_ROOT: add the directory of @fd as a subtree root of the attachment
+ * of @fan (or of @id with FAN_FP_BY_ID in @flags), or change its kind, or remove it
+ * (@flags: FAN_FP_ROOT_*).
  */
-static inline int fp_root_fd(int dev, int fan, int fd, unsigned int flags)
+static inline int fp_root_sel(int dev, int fan, __u64 id, int fd, unsigned int flags)
 {
-	struct fanotify_fastpath_root r = {
-		.version = FAN_FP_VERSION,
+	struct fanotify_fastpath_set_root r = {
+		.size = sizeof(r),
 		.flags = flags,
 		.fanotify_fd = fan,
 		.fd = fd,
+		.id = id,
 	};
 
-	return ioctl(dev, FAN_FP_IOC_ROOT, &r) ? -errno : 0;
+	return ioctl(dev, FAN_FP_IOC_SET_ROOT, &r) ? -errno : 0;
+}
+
+static inline int fp_root_fd(int dev, int fan, int fd, unsigned int flags)
+{
+	return fp_root_sel(dev, fan, 0, fd, flags);
 }
 
 /* The same for the directory at @path. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fanotify fastpath: the subvolume of an inode, for the ancestry cache's
- * identity of directories on filesystems whose subvolumes share one
- * super_block (btrfs, bcachefs).
+ * fanotify fastpath: file handles of inodes. The subvolume of an inode, for
+ * the ancestry cache's identity of directories on filesystems whose
+ * subvolumes share one super_block (btrfs, bcachefs), and the handle of a
+ * root, which the control device lists.
  *
  * In a file of its own, like memcg.c: <linux/exportfs.h> brings definitions
  * whose BTF would fork the module's copy of every structure that reaches
@@ -13,7 +14,7 @@
 #include <linux/exportfs.h>
 #include <linux/fs.h>
 
-#include "subvol.h"
+#include "fh.h"
 
 /**
  * fp_inode_subvol() - the subvolume of an inode, from its file handle
@@ -40,4 +41,33 @@ u64 fp_inode_subvol(struct inode *inode)
 	if (type < 0 || type == FILEID_INVALID || len < 4)
 		return 0;
 	return (u64)fh[3] << 32 | fh[2];
+}
+
+/**
+ * fp_inode_handle() - an inode's file handle, as name_to_handle_at(2) gives it
+ * @inode: an inode the caller holds
+ * @buf: room for @max bytes
+ * @max: at most this many bytes (a multiple of 4)
+ * @bytes: set to the handle's length, 0 when the filesystem has none
+ *
+ * Without a parent: the handle of a directory needs none. Some filesystems'
+ * encoders allocate (overlayfs).
+ *
+ * Context: process context, may sleep.
+ * Return: the handle's type, or FILEID_INVALID with *@bytes 0.
+ */
+int fp_inode_handle(struct inode *inode, u8 *buf, u32 max, u32 *bytes)
+{
+	const struct export_operations *nop = inode->i_sb->s_export_op;
+	int len = max / 4;
+	int type;
+
+	*bytes = 0;
+	if (!nop || !nop->encode_fh)
+		return FILEID_INVALID;
+	type = nop->encode_fh(inode, (u32 *)buf, &len, NULL);
+	if (type < 0 || type == FILEID_INVALID || len * 4 > max)
+		return FILEID_INVALID;
+	*bytes = len * 4;
+	return type;
 }
