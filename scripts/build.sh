@@ -3,7 +3,9 @@
 # Build everything the VM tests need, inside the build root, for Debian's kernel:
 #   - all modules (core, handlers and, with FP_TEST_MODULES=1, the test modules) against
 #     /usr/src/linux-headers-KVER, and check that each one carries BTF;
-#   - the userspace selftests (selftests/Makefile) into build/selftests.
+#   - the userspace selftests (selftests/Makefile) into build/selftests;
+#   - on the default lane's kernel, release 0.1's fpctl and core module into
+#     build/selftests/compat (scripts/compat-build.sh, for selftests/compat_test.sh).
 # Sets up the build root first unless FP_KVER is already given (scripts/check.sh does that).
 #
 # usage: scripts/build.sh        environment: FP_KERNEL, FP_KVER, FP_CACHE (scripts/lib.sh)
@@ -56,6 +58,9 @@ fi
 fp_log "building selftests into ${FP_BUILD#"$FP_TOP"/}/selftests"
 fp_br_run "make -C selftests -j$jobs KVER=$kver" ||
 	fp_die "selftest build failed (see the compiler output above)"
+# Release 0.1's fpctl and core module for selftests/compat_test.sh, on the default lane's
+# kernel only (scripts/compat-build.sh; cached in the build root).
+"$FP_TOP/scripts/compat-build.sh" "$kver"
 mkdir -p "$FP_BUILD"
 echo "$kver" >"$FP_BUILD/kver"
 echo "$FP_RELEASE" >"$FP_BUILD/release"

@@ -28,6 +28,11 @@ FP_BR=${FP_BR:-$FP_CACHE/buildroot-$FP_RELEASE}
 FP_KERNEL=${FP_KERNEL:-default}
 FP_SRC_DIR=/opt/fp-linux-source	# inside the build root
 FP_BUILD=$FP_TOP/build			# build outputs (gitignored)
+# The last commit of release 0.1 (interface version 1 of the control device's ioctls). Its
+# fpctl and core module are built by scripts/compat-build.sh for selftests/compat_test.sh
+# (the old fpctl on the current modules, the current fpctl on the old core). The only place
+# the revision is named.
+FP_COMPAT_REV=226d7001376ab27558e9ffc4956802bff236fbf7
 
 fp_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 fp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -142,4 +147,16 @@ fp_check_btf() {
 		printf 'error: module without a .BTF section: %s\n' "$missing" >&2
 		fp_die "modules must carry BTF (struct_ops and BPF need it): make sure dwarves (pahole) is installed in the build root and linux-headers ship vmlinux; rerun scripts/setup-buildroot.sh"
 	fi
+}
+
+# fp_compat_kernel KVER: true when scripts/compat-build.sh builds the 0.1 artifacts for KVER,
+# i.e. FP_RELEASE is trixie and KVER is its generic 6.12 kernel (the default lane). The other
+# lanes (7.x, the cloud and rt flavours, bookworm's 6.1, the debug kernel) do not build them,
+# and selftests/compat_test.sh skips there; it applies the same rule to uname -r in the guest.
+fp_compat_kernel() {
+	[ "$FP_RELEASE" = trixie ] || return 1
+	case "$1" in
+	6.12.*+deb13-amd64) return 0 ;;
+	*) return 1 ;;
+	esac
 }
