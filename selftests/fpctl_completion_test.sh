@@ -74,11 +74,15 @@ if [ -z "$func" ]; then
 fi
 ok "sourcing it registers completion function $func for fpctl"
 
-expect "commands" list show attach detach query tag root help -- fpctl ""
-expect "a command's prefix" attach -- fpctl at
-expect "help COMMAND" query -- fpctl help q
+expect "objects and old spellings" handler attachment root tag version help list show attach detach query -- fpctl ""
+expect "an object's prefix" attachment attach -- fpctl at
+expect "help OBJECT" query -- fpctl help q
+expect "attachment verbs" list show add detach -- fpctl attachment ""
+expect "handler verbs" list show -- fpctl handler ""
 expect "list options" --json --pretty -- fpctl list --
 expect "attach options" --pid --fd --replace --perm-skip-allows --wait -- fpctl attach --
+expect "attachment add options" --pid --fd --replace -- fpctl attachment add --
+expect "root list options" --id --pid --fd -- fpctl root list --
 
 # Handler names: every registered one, and subtree (fp_subtree's alias) even when not loaded.
 mapfile -t avail < <(tr ' ' '\n' </sys/kernel/fanotify_fastpath/available 2>/dev/null | sed '/^$/d')
@@ -112,6 +116,6 @@ expect "subtree argument" root= -- fpctl attach --pid 1 subtree ""
 mkdir -p /tmp/fpctl-comp.$$/tree
 expect "root= completes directories" "root=/tmp/fpctl-comp.$$/tree" -- \
 	fpctl attach --pid 1 subtree "root=/tmp/fpctl-comp.$$/tr"
-expect "root add/del" add del -- fpctl root ""
+expect "root verbs" list add del -- fpctl root ""
 rm -rf /tmp/fpctl-comp.$$ /tmp/fpctl-comp.$$.out
 finish

@@ -4,10 +4,12 @@
  * processes that know nothing about fastpath handlers ("holders": a child that
  * creates fanotify groups and sleeps). Covers list/show/attach/detach/query/tag,
  * --replace, --fd, every error path with its message and exit code, and the
- * help texts, and "root" (adding include and exclude roots, removing one, and
- * its command line errors), --json/--pretty of list, show and query (parsed with
- * json-c) and attach --wait. Uses the test handlers of selftests/modules/fp_test_handler.c and
- * the subtree handler (configured with fpctl root).
+ * help texts, and "root" (adding include and exclude roots, removing one, listing
+ * them, and its command line errors), by process and by attachment id, --json and
+ * --pretty of every command (parsed with json-c and validated against
+ * Documentation/fpctl.schema.json), errors in JSON, and attach --wait. Uses the
+ * test handlers of selftests/modules/fp_test_handler.c and the subtree handler
+ * (configured with fpctl root).
  *
  * fpctl is taken from $FPCTL, else from the directory of this program, else
  * from /selftests (the VM's copy of the built selftests).
@@ -23,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "fp_util.h"
+#include "json_schema.h"
 #include "kselftest_harness.h"
 
 #define TMOD		"fp_test_handler"
@@ -35,7 +38,7 @@
 /* fpctl's exit codes (tools/fpctl/fpctl.8). */
 enum {
 	EX_OK = 0, EX_FAIL, EX_USAGE, EX_NOPROC, EX_NOFAN, EX_AMBIGUOUS, EX_PERM,
-	EX_NOHANDLER, EX_BUSY, EX_NOCORE, EX_NOTATTACHED,
+	EX_NOHANDLER, EX_BUSY, EX_NOCORE, EX_NOTATTACHED, EX_REJECTED, EX_OLDMODULE,
 };
 
 static char fpctl_path[PATH_MAX];
@@ -283,13 +286,13 @@ TEST_F(fpctl, attach_query_show_detach)
 
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL))
 		TH_LOG("%s", r.out);
-	EXPECT_TRUE(HAS(&r, "detached handler fptest from process")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "detached handler fptest (attachment ")) TH_LOG("%s", r.out);
 	EXPECT_EQ(0, fp_read_long(FP_SYSFS "/handlers/fptest/attachments"));
 
 	/* Nothing attached any more. */
 	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--pid", self->pid, NULL));
 	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
-	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "detach", "-p", self->pid, NULL));
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
 	EXPECT_TRUE(HAS(&r, "no handler is attached")) TH_LOG("%s", r.out);
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", NULL));
 	EXPECT_FALSE(HAS(&r, want)) TH_LOG("%s", r.out);
@@ -347,6 +350,15 @@ static struct json_object *find_elem(struct json_object *arr, const char *key, c
 	return NULL;
 }
 
+/* The member @key of the document's envelope {"schema": 1, @key: ...}, or NULL. */
+static struct json_object *doc_member(struct json_object *doc, const char *key,
+				      enum json_type type)
+{
+	if (!doc || member_int(doc, "schema") != 1)
+		return NULL;
+	return member(doc, key, type);
+}
+
 TEST_F(fpctl, json_list_show_query)
 {
 	static const char * const counters[] = {
@@ -354,72 +366,88 @@ TEST_F(fpctl, json_list_show_query)
 		"cache_entries", "cache_max", "cache_hits", "cache_walks", "cache_evicted",
 		"cache_invalidations", "cache_unsure",
 	};
-	struct json_object *doc, *h, *a, *procs, *p;
+	struct json_object *doc, *arr, *h, *a, *c, *procs, *p, *fl;
 	struct run r;
 	size_t i;
 
-	/* list: an array of handlers; the option before or after the command. */
+	/* handler list: {"schema": 1, "handlers": [...]}; the option before or after. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "list", "--json", NULL)) TH_LOG("%s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	h = find_elem(doc, "name", "fptest");
+	arr = doc_member(doc, "handlers", json_type_array);
+	ASSERT_NE(NULL, arr) TH_LOG("%s", r.out);
+	h = find_elem(arr, "name", "fptest");
 	ASSERT_NE(NULL, h) TH_LOG("no handler fptest in %s", r.out);
 	EXPECT_STREQ("c", member_str(h, "type"));
 	EXPECT_STREQ(TMOD, member_str(h, "module"));
 	EXPECT_STREQ("selftest handler: drop events by name substring",
 		     member_str(h, "description"));
 	EXPECT_EQ(0, member_int(h, "attachments"));
-	EXPECT_NE(NULL, member(h, "sys_admin_only", json_type_boolean));
-	EXPECT_FALSE(json_object_get_boolean(member(h, "sys_admin_only", json_type_boolean)));
-	h = find_elem(doc, "name", "fptest_admin");
+	fl = member(h, "flags", json_type_array);
+	ASSERT_NE(NULL, fl);
+	EXPECT_EQ(0, json_object_array_length(fl));
+	h = find_elem(arr, "name", "fptest_admin");
 	ASSERT_NE(NULL, h) TH_LOG("no handler fptest_admin in %s", r.out);
-	EXPECT_TRUE(json_object_get_boolean(member(h, "sys_admin_only", json_type_boolean)));
-	EXPECT_EQ(FAN_FP_F_SYS_ADMIN_ONLY, member_int(h, "flags"));
+	fl = member(h, "flags", json_type_array);
+	ASSERT_NE(NULL, fl);
+	ASSERT_EQ(1, json_object_array_length(fl));
+	EXPECT_STREQ("sys-admin-only", json_object_get_string(json_object_array_get_idx(fl, 0)));
 	/* One line, not indented. */
 	EXPECT_TRUE(strchr(r.out, '\n') == r.out + strlen(r.out) - 1) TH_LOG("%s", r.out);
 	json_object_put(doc);
 
-	/* --pretty: the same document, indented; also as a global option. */
-	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--pretty", "list", NULL)) TH_LOG("%s", r.out);
-	EXPECT_TRUE(HAS(&r, "\n  {")) TH_LOG("not indented: %s", r.out);
+	/* --pretty and -p (bpftool's): the same document, indented. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--pretty", "handler", "list", NULL));
+	EXPECT_TRUE(HAS(&r, "\n  \"handlers\"")) TH_LOG("not indented: %s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "handler", "show", "fptest", "-p", NULL));
+	EXPECT_TRUE(HAS(&r, "\n  \"handlers\"")) TH_LOG("not indented: %s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	EXPECT_NE(NULL, find_elem(doc, "name", "fptest"));
+	arr = doc_member(doc, "handlers", json_type_array);
+	ASSERT_NE(NULL, arr) TH_LOG("%s", r.out);
+	EXPECT_EQ(1, json_object_array_length(arr));
+	EXPECT_NE(NULL, find_elem(arr, "name", "fptest"));
 	json_object_put(doc);
 
-	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attach", "--pid", self->pid, "fptest",
 				   "drop=outside", NULL)) TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	a = doc_member(doc, "attached", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	EXPECT_STREQ("fptest", member_str(a, "handler"));
+	EXPECT_LT(0, member_int(a, "id"));
+	json_object_put(doc);
 	fp_touch(self->dir, "inside_1");
 	fp_touch(self->dir, "outside_1");
 	fp_touch(self->dir, "outside_2");
 
-	/* query: one object with the target and every counter. */
+	/* attachment show: the process, flags by name and every counter by name. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "query", "--pid", self->pid, NULL))
 		TH_LOG("%s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	ASSERT_TRUE(json_object_is_type(doc, json_type_object));
-	EXPECT_EQ(self->holder, member_int(doc, "pid"));
-	EXPECT_EQ(self->fds[0], member_int(doc, "fd"));
-	EXPECT_STREQ(HOLDER_COMM, member_str(doc, "comm"));
-	EXPECT_STREQ("fptest", member_str(doc, "handler"));
-	EXPECT_STREQ("c", member_str(doc, "type"));
-	EXPECT_LT(0, member_int(doc, "id"));
-	EXPECT_NE(NULL, member(doc, "flags", json_type_array));
-	EXPECT_EQ(0, json_object_array_length(member(doc, "flags", json_type_array)));
+	a = doc_member(doc, "attachment", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	p = member(a, "process", json_type_object);
+	ASSERT_NE(NULL, p) TH_LOG("%s", r.out);
+	EXPECT_EQ(self->holder, member_int(p, "pid"));
+	EXPECT_EQ(self->fds[0], member_int(p, "fd"));
+	EXPECT_STREQ(HOLDER_COMM, member_str(p, "comm"));
+	EXPECT_STREQ("fptest", member_str(a, "handler"));
+	EXPECT_STREQ("c", member_str(a, "type"));
+	EXPECT_LT(0, member_int(a, "id"));
+	EXPECT_EQ(0, json_object_array_length(member(a, "flags", json_type_array)));
+	c = member(a, "counters", json_type_object);
+	ASSERT_NE(NULL, c) TH_LOG("%s", r.out);
 	for (i = 0; i < ARRAY_SIZE(counters); i++)
-		EXPECT_LE(0, member_int(doc, counters[i])) TH_LOG("counter number %zu missing", i);
-	EXPECT_EQ(2, member_int(doc, "dropped")) TH_LOG("%s", r.out);
-	EXPECT_EQ(member_int(doc, "seen"), member_int(doc, "passed") + member_int(doc, "dropped"));
+		EXPECT_LE(0, member_int(c, counters[i])) TH_LOG("counter number %zu missing", i);
+	EXPECT_EQ(2, member_int(c, "dropped")) TH_LOG("%s", r.out);
+	EXPECT_EQ(member_int(c, "seen"), member_int(c, "passed") + member_int(c, "dropped"));
 	json_object_put(doc);
 
-	/* show: the attachment with its holder. */
+	/* attachment list: the attachment with its holder. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", "--json", NULL)) TH_LOG("%s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	a = find_elem(doc, "handler", "fptest");
+	a = find_elem(doc_member(doc, "attachments", json_type_array), "handler", "fptest");
 	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
-	EXPECT_EQ(2, member_int(a, "dropped"));
+	EXPECT_EQ(2, member_int(member(a, "counters", json_type_object), "dropped"));
 	procs = member(a, "processes", json_type_array);
 	ASSERT_NE(NULL, procs) TH_LOG("%s", r.out);
 	ASSERT_EQ(1, json_object_array_length(procs)) TH_LOG("%s", r.out);
@@ -430,28 +458,251 @@ TEST_F(fpctl, json_list_show_query)
 	json_object_put(doc);
 
 	/* Not root: the holders cannot be looked up, "processes" is null. */
-	ASSERT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 65534, -1 }, "show", "--json", NULL))
-		TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &(struct as){ 65534, -1 }, "attachment", "list", "-j",
+				   NULL)) TH_LOG("%s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	a = find_elem(doc, "handler", "fptest");
+	a = find_elem(doc_member(doc, "attachments", json_type_array), "handler", "fptest");
 	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
 	procs = (struct json_object *)1;
 	EXPECT_TRUE(json_object_object_get_ex(a, "processes", &procs)) TH_LOG("%s", r.out);
 	EXPECT_EQ(NULL, procs) TH_LOG("processes is not null: %s", r.out);	/* json-c's null */
 	json_object_put(doc);
 
-	/* Errors keep their exit codes; --json is refused where it has no meaning. */
-	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "detach", "--json", "--pid", self->pid,
-				      NULL));
+	/* Errors: the same exit codes, the error as JSON on stdout, nothing else. */
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--pid", self->pid, NULL));
 	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "query", "--json", "--pid", self->pid,
 					    NULL));
+	doc = parse_json(&r);
+	a = doc_member(doc, "error", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOTATTACHED, member_int(a, "code"));
+	EXPECT_STREQ("not-attached", member_str(a, "name"));
+	EXPECT_NE(NULL, strstr(member_str(a, "message"), "no handler is attached"));
+	json_object_put(doc);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "-j", "attachment", "frob", NULL));
+	doc = parse_json(&r);
+	a = doc_member(doc, "error", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	EXPECT_STREQ("usage", member_str(a, "name"));
+	json_object_put(doc);
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "show", "--json", NULL)) TH_LOG("%s", r.out);
 	doc = parse_json(&r);
-	ASSERT_NE(NULL, doc);
-	EXPECT_EQ(NULL, find_elem(doc, "handler", "fptest")) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, find_elem(doc_member(doc, "attachments", json_type_array), "handler",
+				  "fptest")) TH_LOG("%s", r.out);
 	json_object_put(doc);
+}
+
+/* The schema, Documentation/fpctl.schema.json, copied beside this program. */
+static struct json_object *load_schema(void)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[len < 0 ? 0 : len] = 0;
+	snprintf(path, sizeof(path), "%s/fpctl.schema.json", dirname(self));
+	return json_object_from_file(path);
+}
+
+/* fpctl's output must be one document that the schema accepts. */
+static void check_doc(struct __test_metadata *_metadata, struct json_object *schema,
+		      const struct run *r, const char *what)
+{
+	struct json_object *doc = parse_json(r);
+	struct js_ctx c;
+
+	ASSERT_NE(NULL, doc) TH_LOG("%s: not JSON: %s", what, r->out);
+	EXPECT_TRUE(js_check(&c, schema, doc)) TH_LOG("%s: %s in %s", what, c.err, r->out);
+	json_object_put(doc);
+}
+
+/* The validator itself rejects what breaks the schema, so a pass means something. */
+TEST(json_schema_validator_rejects)
+{
+	static const char * const bad[] = {
+		"{\"schema\":2,\"version\":{\"fpctl\":\"x\",\"api\":2,\"schema\":1,\"module\":null}}",
+		"{\"schema\":1,\"version\":{\"fpctl\":\"x\",\"api\":2,\"schema\":1}}",
+		"{\"schema\":1,\"version\":{\"fpctl\":\"x\",\"api\":\"2\",\"schema\":1,\"module\":null}}",
+		"{\"schema\":1,\"version\":{\"fpctl\":\"x\",\"api\":2,\"schema\":1,\"module\":null,\"x\":1}}",
+		"{\"schema\":1,\"handlers\":[{\"name\":\"a\"}]}",
+		"{\"schema\":1,\"attachments\":[],\"handlers\":[]}",
+		"{\"schema\":1,\"roots\":[{\"kind\":\"sideways\",\"path\":null,\"device\":\"0:1\",\"inode\":1,\"generation\":0}]}",
+		"{\"schema\":1,\"error\":{\"code\":0,\"name\":\"usage\",\"message\":\"m\",\"hints\":[]}}",
+		"[]",
+	};
+	static const char good[] =
+	"{\"schema\":1,\"version\":{\"fpctl\":\"x\",\"api\":2,\"schema\":1,\"module\":null}}";
+	struct json_object *schema = load_schema(), *doc, *bogus;
+	struct js_ctx c;
+	size_t i;
+
+	ASSERT_NE(NULL, schema) TH_LOG("no fpctl.schema.json beside the test");
+	doc = json_tokener_parse(good);
+	ASSERT_NE(NULL, doc);
+	EXPECT_TRUE(js_check(&c, schema, doc)) TH_LOG("a good document refused: %s", c.err);
+	json_object_put(doc);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		doc = json_tokener_parse(bad[i]);
+		ASSERT_NE(NULL, doc) TH_LOG("%s", bad[i]);
+		EXPECT_FALSE(js_check(&c, schema, doc)) TH_LOG("accepted: %s", bad[i]);
+		json_object_put(doc);
+	}
+	/* A keyword the validator does not implement fails, it is not ignored. */
+	bogus = json_tokener_parse("{\"type\":\"object\",\"patternProperties\":{}}");
+	doc = json_tokener_parse("{}");
+	EXPECT_FALSE(js_check(&c, bogus, doc));
+	EXPECT_NE(NULL, strstr(c.err, "patternProperties")) TH_LOG("%s", c.err);
+	json_object_put(bogus);
+	json_object_put(doc);
+	json_object_put(schema);
+}
+
+/*
+ * Every command with --json, succeeding and failing, as root and not: each output is one
+ * document the schema accepts (Documentation/fpctl.schema.json).
+ */
+TEST_F(fpctl, json_every_command_matches_schema)
+{
+	struct json_object *schema = load_schema(), *doc, *a;
+	static const struct as as_nobody = { 65534, -1 };
+	char id[32], sub[128];
+	struct run r;
+
+	ASSERT_NE(NULL, schema) TH_LOG("no fpctl.schema.json beside the test");
+	snprintf(sub, sizeof(sub), "%s/sub", self->dir);
+	ASSERT_EQ(0, mkdir(sub, 0755));
+
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "version", NULL));
+	check_doc(_metadata, schema, &r, "version");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "handler", "list", NULL));
+	check_doc(_metadata, schema, &r, "handler list");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "handler", "show", "fptest", "fptest_admin",
+				   NULL));
+	check_doc(_metadata, schema, &r, "handler show");
+	EXPECT_EQ(EX_NOHANDLER, run_fpctl(&r, &as_root, "-j", "handler", "show", "nosuch", NULL));
+	check_doc(_metadata, schema, &r, "handler show nosuch");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "list", NULL));
+	check_doc(_metadata, schema, &r, "attachment list (empty)");
+
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "add", "--pid", self->pid,
+				   "subtree", NULL));
+	check_doc(_metadata, schema, &r, "attachment add");
+	doc = parse_json(&r);
+	a = doc_member(doc, "attached", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	snprintf(id, sizeof(id), "%lld", member_int(a, "id"));
+	json_object_put(doc);
+	EXPECT_EQ(EX_BUSY, run_fpctl(&r, &as_root, "-j", "attachment", "add", "--pid", self->pid,
+				     "fptest", NULL));
+	check_doc(_metadata, schema, &r, "attachment add (busy)");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "add", "--replace", "--pid",
+				   self->pid, "subtree", NULL));
+	check_doc(_metadata, schema, &r, "attachment add --replace");
+	doc = parse_json(&r);
+	a = doc_member(doc, "attached", json_type_object);
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	EXPECT_STREQ("subtree", member_str(a, "replaced"));
+	snprintf(id, sizeof(id), "%lld", member_int(a, "id"));
+	json_object_put(doc);
+	EXPECT_EQ(EX_REJECTED, run_fpctl(&r, &as_root, "-j", "attachment", "add", "--replace",
+					 "--pid", self->pid, "fptest", "bogus=1", NULL));
+	check_doc(_metadata, schema, &r, "attachment add (rejected)");
+
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "root", "add", "--id", id, sub, NULL));
+	check_doc(_metadata, schema, &r, "root add --id");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "root", "add", "--pid", self->pid,
+				   "--exclude", self->dir, NULL));
+	check_doc(_metadata, schema, &r, "root add --exclude");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "root", "list", "--id", id, NULL));
+	check_doc(_metadata, schema, &r, "root list");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "tag", "--id", id, sub, NULL));
+	check_doc(_metadata, schema, &r, "tag");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "show", "--id", id, NULL));
+	check_doc(_metadata, schema, &r, "attachment show --id");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "show", "--pid", self->pid,
+				   NULL));
+	check_doc(_metadata, schema, &r, "attachment show --pid");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "list", NULL));
+	check_doc(_metadata, schema, &r, "attachment list");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_nobody, "-j", "attachment", "list", NULL));
+	check_doc(_metadata, schema, &r, "attachment list (not root)");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_nobody, "-j", "handler", "list", NULL));
+	check_doc(_metadata, schema, &r, "handler list (not root)");
+	EXPECT_EQ(EX_PERM, run_fpctl(&r, &as_nobody, "-j", "attachment", "show", "--id", id,
+				     NULL));
+	check_doc(_metadata, schema, &r, "attachment show --id (not root)");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "root", "del", "--id", id, sub, NULL));
+	check_doc(_metadata, schema, &r, "root del");
+	EXPECT_EQ(EX_FAIL, run_fpctl(&r, &as_root, "-j", "root", "del", "--id", id, sub, NULL));
+	check_doc(_metadata, schema, &r, "root del (not a root)");
+	EXPECT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attachment", "detach", "--id", id, NULL));
+	check_doc(_metadata, schema, &r, "attachment detach --id");
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "-j", "attachment", "detach", "--id",
+					    id, NULL));
+	check_doc(_metadata, schema, &r, "attachment detach --id (gone)");
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "-j", "root", "list", "--pid",
+					    self->pid, NULL));
+	check_doc(_metadata, schema, &r, "root list (nothing attached)");
+	EXPECT_EQ(EX_NOPROC, run_fpctl(&r, &as_root, "-j", "attachment", "show", "--pid",
+				       "999999", NULL));
+	check_doc(_metadata, schema, &r, "attachment show (no process)");
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "-j", "frobnicate", NULL));
+	check_doc(_metadata, schema, &r, "unknown command");
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "-j", NULL));
+	check_doc(_metadata, schema, &r, "no command");
+	json_object_put(schema);
+}
+
+/* root list: the roots as the test added them, by path, kind and inode, after a move. */
+TEST_F(fpctl, root_list_paths)
+{
+	char a[96], b[96], a2[96], id[32];
+	struct json_object *doc, *arr, *e;
+	struct stat st;
+	struct run r;
+	size_t i;
+	int found = 0;
+
+	snprintf(a, sizeof(a), "%s/a", self->dir);
+	snprintf(b, sizeof(b), "%s/b", self->dir);
+	snprintf(a2, sizeof(a2), "%s/a2", self->dir);
+	ASSERT_EQ(0, mkdir(a, 0755));
+	ASSERT_EQ(0, mkdir(b, 0755));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "attach", "--pid", self->pid, "fptest",
+				   NULL)) TH_LOG("%s", r.out);
+	doc = parse_json(&r);
+	snprintf(id, sizeof(id), "%lld",
+		 member_int(doc_member(doc, "attached", json_type_object), "id"));
+	json_object_put(doc);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, a, NULL));
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "add", "--id", id, "--exclude", b,
+				   NULL)) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, rename(a, a2));
+
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "root", "list", "--pid", self->pid, NULL));
+	EXPECT_TRUE(HAS(&r, a2)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "exclude")) TH_LOG("%s", r.out);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "-j", "root", "list", "--id", id, NULL));
+	doc = parse_json(&r);
+	arr = doc_member(doc, "roots", json_type_array);
+	ASSERT_NE(NULL, arr) TH_LOG("%s", r.out);
+	ASSERT_EQ(2, json_object_array_length(arr)) TH_LOG("%s", r.out);
+	for (i = 0; i < 2; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (!strcmp(member_str(e, "path"), a2)) {
+			ASSERT_EQ(0, stat(a2, &st));
+			EXPECT_STREQ("include", member_str(e, "kind"));
+			EXPECT_EQ((long long)st.st_ino, member_int(e, "inode"));
+			found++;
+		} else if (!strcmp(member_str(e, "path"), b)) {
+			EXPECT_STREQ("exclude", member_str(e, "kind"));
+			found++;
+		}
+	}
+	EXPECT_EQ(2, found) TH_LOG("%s", r.out);
+	json_object_put(doc);
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "detach", "--id", id, NULL)) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_NOTATTACHED, run_fpctl(&r, &as_root, "root", "list", "--id", id, NULL));
+	EXPECT_TRUE(HAS(&r, "there is no attachment")) TH_LOG("%s", r.out);
 }
 
 /* attach --wait: a process without a fanotify group is waited for, then reported. */
@@ -583,23 +834,29 @@ TEST_F(fpctl, root_bad_arguments)
 	ASSERT_EQ(0, mkdir(extra, 0755));
 
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", NULL));
-	EXPECT_TRUE(HAS(&r, "root needs a command: add or del")) TH_LOG("%s", r.out);
-	EXPECT_TRUE(HAS(&r, "usage: fpctl root add")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "'root' needs a verb")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "usage: fpctl root list")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "fpctl root add")) TH_LOG("%s", r.out);
 	EXPECT_TRUE(HAS(&r, "fpctl root del")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "--pid", self->pid, NULL));
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "move", "--pid", self->pid,
 				      self->dir, NULL));
-	EXPECT_TRUE(HAS(&r, "unknown root command 'move'")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "unknown verb 'move' for 'root'")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid, NULL));
 	EXPECT_TRUE(HAS(&r, "the directory is missing")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--pid", self->pid,
 				      self->dir, extra, NULL));
 	EXPECT_TRUE(HAS(&r, "unexpected argument")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", self->dir, NULL));
-	EXPECT_TRUE(HAS(&r, "--pid is required")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "--pid (or --id) is required")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "del", "--exclude", "--pid",
 				      self->pid, self->dir, NULL));
-	EXPECT_TRUE(HAS(&r, "--exclude is for root add only")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "unknown option '--exclude'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--id", "1", "--pid",
+				      self->pid, self->dir, NULL));
+	EXPECT_TRUE(HAS(&r, "exclude each other")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "list", "--id", "0", NULL));
+	EXPECT_TRUE(HAS(&r, "--id needs an attachment id")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "root", "add", "--replace", "--pid",
 				      self->pid, self->dir, NULL));
 	EXPECT_TRUE(HAS(&r, "unknown option '--replace'")) TH_LOG("%s", r.out);
@@ -761,9 +1018,16 @@ TEST_F(fpctl, bad_arguments)
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, NULL));
 	EXPECT_TRUE(HAS(&r, "usage: fpctl"));
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "frobnicate", NULL));
-	EXPECT_TRUE(HAS(&r, "unknown command 'frobnicate'")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "unknown object or command 'frobnicate'")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "fptest", NULL));
-	EXPECT_TRUE(HAS(&r, "--pid is required")) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "--pid (or --id) is required")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attachment", "add", "--id", "3", "fptest",
+				      NULL));
+	EXPECT_TRUE(HAS(&r, "unknown option '--id'")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attachment", NULL));
+	EXPECT_TRUE(HAS(&r, "'attachment' needs a verb")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "handler", "frob", NULL));
+	EXPECT_TRUE(HAS(&r, "unknown verb 'frob' for 'handler'")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, NULL));
 	EXPECT_TRUE(HAS(&r, "handler name is missing")) TH_LOG("%s", r.out);
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", "12x", "fptest", NULL));
@@ -785,9 +1049,9 @@ TEST_F(fpctl, bad_arguments)
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "list", "extra", NULL));
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "help", "nosuchcommand", NULL));
 
-	/* Arguments the handler itself refuses. */
-	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
-				      "bogus=1", NULL));
+	/* Arguments the handler itself refuses: not a usage error, exit code 11. */
+	EXPECT_EQ(EX_REJECTED, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",
+					 "bogus=1", NULL));
 	EXPECT_TRUE(HAS(&r, "handler 'fptest' rejected the arguments \"bogus=1\""))
 		TH_LOG("%s", r.out);
 	memset(longarg, 'x', sizeof(longarg) - 1);
@@ -801,27 +1065,49 @@ TEST_F(fpctl, bad_arguments)
 
 TEST_F(fpctl, help_and_version)
 {
-	static const char * const cmds[] = {
-		"list", "show", "attach", "detach", "query", "tag", "root",
+	/* Every OBJECT VERB, and each old spelling with the command it names. */
+	static const char * const cmds[][3] = {
+		{ "handler", "list", "handler list" }, { "handler", "show", "handler show" },
+		{ "attachment", "list", "attachment list" },
+		{ "attachment", "show", "attachment show" },
+		{ "attachment", "add", "attachment add" },
+		{ "attachment", "detach", "attachment detach" },
+		{ "root", "list", "root list" }, { "root", "add", "root add" },
+		{ "root", "del", "root del" }, { "tag", NULL, "tag" },
+		{ "version", NULL, "version" },
+		{ "list", NULL, "handler list" }, { "show", NULL, "attachment list" },
+		{ "query", NULL, "attachment show" }, { "attach", NULL, "attachment add" },
+		{ "detach", NULL, "attachment detach" },
 	};
 	struct run r;
 	size_t i;
 
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--help", NULL));
 	EXPECT_TRUE(HAS(&r, "Exit codes:"));
-	EXPECT_TRUE(HAS(&r, "fpctl attach --pid PID"));
+	EXPECT_TRUE(HAS(&r, "fpctl attachment add --pid PID"));
+	EXPECT_TRUE(HAS(&r, "Old spellings, kept:"));
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", NULL));
 	EXPECT_TRUE(HAS(&r, "Commands:"));
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char want[64];
 
-		ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", cmds[i], NULL));
-		snprintf(want, sizeof(want), "usage: fpctl %s", cmds[i]);
+		ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", cmds[i][0], cmds[i][1], NULL));
+		snprintf(want, sizeof(want), "usage: fpctl %s", cmds[i][2]);
 		EXPECT_TRUE(HAS(&r, want)) TH_LOG("%s", r.out);
 		EXPECT_TRUE(HAS(&r, "  10  no handler is attached"));
-		ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, cmds[i], "--help", NULL));
+		EXPECT_TRUE(HAS(&r, "  12  the loaded core module is older"));
+		if (cmds[i][1]) {
+			ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, cmds[i][0], cmds[i][1], "--help",
+						   NULL));
+		} else {
+			ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, cmds[i][0], "--help", NULL));
+		}
 		EXPECT_TRUE(HAS(&r, want)) TH_LOG("%s", r.out);
 	}
+	/* "help OBJECT": every verb of it. */
+	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "help", "root", NULL));
+	EXPECT_TRUE(HAS(&r, "usage: fpctl root list") && HAS(&r, "usage: fpctl root del"))
+		TH_LOG("%s", r.out);
 	ASSERT_EQ(EX_OK, run_fpctl(&r, &as_root, "--version", NULL));
 	EXPECT_TRUE(HAS(&r, "fpctl ")) TH_LOG("%s", r.out);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fpctl: the commands on the attachment of one group: "attach" (with the
- * messages of every way an attach can fail), "detach" and "query".
+ * fpctl: the commands on one attachment: "attachment add" (alias "attach",
+ * with the messages of every way an attach can fail), "attachment detach"
+ * (alias "detach") and "attachment show" (alias "query"), by process or by id.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -33,6 +34,8 @@ static int attach_errno(int err, const char *name, const char *args, const struc
 	char who[128], avail[1024];
 
 	describe(t, who, sizeof(who));
+	if (err == ENOTTY)
+		return old_module("attaching needs FAN_FP_IOC_ATTACH2");
 	switch (err) {
 	case ENOENT:
 		if (handler_available(name))
@@ -71,11 +74,11 @@ static int attach_errno(int err, const char *name, const char *args, const struc
 		errmsg("handler '%s' rejected the arguments \"%s\": %s", name, args, strerror(err));
 	else
 		errmsg("handler '%s' refused to attach without arguments: %s", name, strerror(err));
-	return EX_USAGE;
+	return EX_REJECTED;
 }
 
 /*
- * fpctl attach --pid PID [--fd FD] [--replace] [--perm-skip-allows] [--wait SECS]
+ * fpctl attachment add --pid PID [--fd FD] [--replace] [--perm-skip-allows] [--wait SECS]
  *		HANDLER [ARGS...]
  */
 int cmd_attach(int argc, char **argv)
@@ -88,23 +91,25 @@ int cmd_attach(int argc, char **argv)
 	struct opts o;
 	int ret, dev, i;
 	size_t len = 0;
+	__u64 id = 0;
 
-	ret = parse_opts("attach", argc, argv, OPTS_ATTACH, &o);
+	ret = parse_opts("attachment add", argc, argv, OPTS_ATTACH, &o);
 	if (ret < 0)
-		return cmd_help_exit("attach", EX_OK);
+		return cmd_help_exit("attachment add", EX_OK);
 	if (ret)
 		return ret;
 	if (!o.nargs)
-		return bad_usage("attach", "the handler name is missing");
+		return bad_usage("attachment add", "the handler name is missing");
 	if (!valid_handler_name(o.args[0]))
-		return bad_usage("attach",
+		return bad_usage("attachment add",
 				 "invalid handler name '%s': 1 to %d characters of A-Z a-z 0-9 _ -",
 				 o.args[0], FAN_FP_NAME_MAX - 1);
 	for (i = 1; i < o.nargs; i++) {
 		size_t l = strlen(o.args[i]);
 
 		if (len + l + 2 > sizeof(args))
-			return bad_usage("attach", "the handler arguments are longer than %d bytes",
+			return bad_usage("attachment add",
+					 "the handler arguments are longer than %d bytes",
 					 FAN_FP_ARGS_MAX - 1);
 		if (len)
 			args[len++] = ' ';
@@ -114,7 +119,7 @@ int cmd_attach(int argc, char **argv)
 
 	if (o.wait > 0 && o.pid > 0)
 		wait_fanotify_fd(o.pid, o.fd, o.wait);
-	ret = setup_target("attach", &o, &dev, &t);
+	ret = setup_target("attachment add", &o, &dev, &t);
 	if (ret)
 		return ret;
 	if (o.replace)
@@ -123,132 +128,142 @@ int cmd_attach(int argc, char **argv)
 	flags = (o.replace ? FAN_FP_ATTACH_REPLACE : 0) |
 		(o.perm_skip_allows ? FAN_FP_ATTACH_PERM_SKIP_ALLOWS : 0);
 	/* No arguments: no argument string at all (init_args_size 0). */
-	ret = fp_attach_flags(dev, t.local_fd, o.args[0], len ? args : NULL, flags);
+	ret = fp_attach_id(dev, t.local_fd, o.args[0], len ? args : NULL, flags, &id);
 	if (ret)
 		ret = attach_errno(-ret, o.args[0], args, &t, dev);
-	close(t.local_fd);
-	close(dev);
+	close_target(&t, dev);
 	if (ret)
 		return ret;
 
+	if (json_out) {
+		struct json_object *a = json_new(json_type_object);
+
+		json_add_u64(a, "id", id);
+		json_add_str(a, "handler", o.args[0]);
+		json_add_obj(a, "replaced", had_old ? json_object_new_string(old.name) : NULL);
+		json_add_obj(a, "process", target_json(&t));
+		json_print_doc("attached", a);
+		return EX_OK;
+	}
 	describe(&t, who, sizeof(who));
 	if (had_old)
-		printf("attached handler %s to %s (replaced %s)\n", o.args[0], who, old.name);
+		printf("attached handler %s to %s as attachment %llu (replaced %s)\n", o.args[0],
+		       who, (unsigned long long)id, old.name);
 	else
-		printf("attached handler %s to %s\n", o.args[0], who);
+		printf("attached handler %s to %s as attachment %llu\n", o.args[0], who,
+		       (unsigned long long)id);
 	return EX_OK;
 }
 
-/* fpctl detach --pid PID [--fd FD] */
+/* The name and id of what is attached to @t, for messages; false when nothing is. */
+static bool attached_name(int dev, const struct target *t, char *name, __u64 *id)
+{
+	struct fanotify_fastpath_query q;
+
+	if (fp_query_sel(dev, target_fan(t), target_by_id(t), t->id, &q, NULL, 0))
+		return false;
+	snprintf(name, FAN_FP_NAME_MAX, "%s", q.name);
+	*id = q.id;
+	return true;
+}
+
+/* fpctl attachment detach {--id ID | --pid PID [--fd FD]} */
 int cmd_detach(int argc, char **argv)
 {
-	struct fanotify_fastpath_info info;
-	char who[128];
+	char who[128], name[FAN_FP_NAME_MAX] = "?";
 	struct target t;
 	struct opts o;
 	int ret, dev;
-	bool named;
+	__u64 id = 0;
 
-	ret = parse_opts("detach", argc, argv, 0, &o);
+	ret = parse_opts("attachment detach", argc, argv, OPTS_ID, &o);
 	if (ret < 0)
-		return cmd_help_exit("detach", EX_OK);
+		return cmd_help_exit("attachment detach", EX_OK);
 	if (ret)
 		return ret;
 	if (o.nargs)
-		return bad_usage("detach", "unexpected argument '%s'", o.args[0]);
-	ret = setup_target("detach", &o, &dev, &t);
+		return bad_usage("attachment detach", "unexpected argument '%s'", o.args[0]);
+	ret = setup_target("attachment detach", &o, &dev, &t);
 	if (ret)
 		return ret;
-	named = !fp_query(dev, t.local_fd, &info);
+	attached_name(dev, &t, name, &id);
 
-	ret = fp_detach(dev, t.local_fd);
+	ret = fp_detach_sel(dev, target_fan(&t), target_by_id(&t), t.id);
 	if (ret)
-		ret = ret == -ENOENT ? not_attached(&t) : common_errno(-ret, "detaching from", &t);
-	close(t.local_fd);
-	close(dev);
+		ret = ret == -ENOENT ? not_attached(&t) : common_errno(-ret, "detaching", &t);
+	close_target(&t, dev);
 	if (ret)
 		return ret;
+	if (json_out) {
+		struct json_object *d = json_new(json_type_object);
+
+		json_add_u64(d, "id", id);
+		json_add_str(d, "handler", name);
+		json_add_obj(d, "process", target_json(&t));
+		json_print_doc("detached", d);
+		return EX_OK;
+	}
 	describe(&t, who, sizeof(who));
-	printf("detached handler %s from %s\n", named ? info.name : "?", who);
+	printf("detached handler %s (attachment %llu) from %s\n", name, (unsigned long long)id,
+	       who);
 	return EX_OK;
 }
 
-/* query --json: one object, the target and the counters under query's text names. */
-static void query_json(const struct target *t, const struct fanotify_fastpath_info *info)
-{
-	struct json_object *obj = json_new(json_type_object);
-
-	json_add_int(obj, "pid", t->pid);
-	json_add_str(obj, "comm", t->comm);
-	json_add_int(obj, "fd", t->fd);
-	json_add_str(obj, "handler", info->name);
-	json_add_str(obj, "type", info->is_bpf ? "bpf" : "c");
-	json_add_u64(obj, "id", info->id);
-	json_add_obj(obj, "flags", json_flags_array(info->attach_flags));
-	json_add_u64(obj, "seen", info->seen);
-	json_add_u64(obj, "passed", info->passed);
-	json_add_u64(obj, "dropped", info->dropped);
-	json_add_u64(obj, "denied", info->denied);
-	json_add_u64(obj, "errors", info->errors);
-	json_add_u64(obj, "tags", info->tags);
-	json_add_u64(obj, "roots", info->roots);
-	json_add_u64(obj, "cache_entries", info->cache_entries);
-	json_add_u64(obj, "cache_max", info->cache_max);
-	json_add_u64(obj, "cache_hits", info->cache_hits);
-	json_add_u64(obj, "cache_walks", info->cache_walks);
-	json_add_u64(obj, "cache_evicted", info->cache_evicted);
-	json_add_u64(obj, "cache_invalidations", info->cache_invalidations);
-	json_add_u64(obj, "cache_unsure", info->cache_unsure);
-	json_print(obj);
-}
-
-/* fpctl query --pid PID [--fd FD] [--json] [--pretty] */
+/* fpctl attachment show {--id ID | --pid PID [--fd FD]} */
 int cmd_query(int argc, char **argv)
 {
-	struct fanotify_fastpath_info info;
+	unsigned long long c[MAX_COUNTERS];
+	struct fanotify_fastpath_query q;
 	char flagbuf[64];
+	struct counter_names cn;
 	struct target t;
 	struct opts o;
-	int ret, dev;
+	int ret, dev, i, n;
 
-	ret = parse_opts("query", argc, argv, OPTS_JSON, &o);
+	ret = parse_opts("attachment show", argc, argv, OPTS_ID, &o);
 	if (ret < 0)
-		return cmd_help_exit("query", EX_OK);
+		return cmd_help_exit("attachment show", EX_OK);
 	if (ret)
 		return ret;
 	if (o.nargs)
-		return bad_usage("query", "unexpected argument '%s'", o.args[0]);
-	ret = setup_target("query", &o, &dev, &t);
+		return bad_usage("attachment show", "unexpected argument '%s'", o.args[0]);
+	ret = setup_target("attachment show", &o, &dev, &t);
 	if (ret)
 		return ret;
-	ret = fp_query(dev, t.local_fd, &info);
-	close(t.local_fd);
-	close(dev);
+	/* The module's counters by their names; a newer module's extra ones included. */
+	n = counter_names(&cn);
+	ret = fp_query_sel(dev, target_fan(&t), target_by_id(&t), t.id, &q,
+			   (__u64 *)c, n);
+	close_target(&t, dev);
 	if (ret == -ENOENT)
 		return not_attached(&t);
 	if (ret)
 		return common_errno(-ret, "querying", &t);
+	if ((int)q.nr_counters < n)
+		n = q.nr_counters;
 
 	if (json_out) {
-		query_json(&t, &info);
+		struct json_object *a = json_new(json_type_object);
+
+		json_add_u64(a, "id", q.id);
+		json_add_str(a, "handler", q.name);
+		json_add_str(a, "type", q.handler_type == FAN_FP_HANDLER_BPF ? "bpf" : "c");
+		json_add_obj(a, "flags", json_flags_array(q.attach_flags));
+		json_add_obj(a, "handler_flags", json_handler_flags_array(q.handler_flags));
+		json_add_obj(a, "counters", json_counters(cn.name, c, n));
+		json_add_obj(a, "process", target_json(&t));
+		json_print_doc("attachment", a);
 		return EX_OK;
 	}
-	printf("process %d (%s) fd %d: handler %s\n", t.pid, t.comm, t.fd, info.name);
-	printf("\ttype %s id %llu flags %s\n", info.is_bpf ? "bpf" : "c",
-	       (unsigned long long)info.id,
-	       attach_flags_str(info.attach_flags, flagbuf, sizeof(flagbuf)));
-	printf("\tseen %llu passed %llu dropped %llu denied %llu errors %llu tags %llu\n",
-	       (unsigned long long)info.seen, (unsigned long long)info.passed,
-	       (unsigned long long)info.dropped, (unsigned long long)info.denied,
-	       (unsigned long long)info.errors, (unsigned long long)info.tags);
-	printf("\troots %llu cache_entries %llu cache_max %llu\n",
-	       (unsigned long long)info.roots, (unsigned long long)info.cache_entries,
-	       (unsigned long long)info.cache_max);
-	printf("\tcache_hits %llu cache_walks %llu cache_evicted %llu",
-	       (unsigned long long)info.cache_hits, (unsigned long long)info.cache_walks,
-	       (unsigned long long)info.cache_evicted);
-	printf(" cache_invalidations %llu cache_unsure %llu\n",
-	       (unsigned long long)info.cache_invalidations,
-	       (unsigned long long)info.cache_unsure);
+	if (t.id)
+		printf("attachment %llu: handler %s\n", (unsigned long long)q.id, q.name);
+	else
+		printf("process %d (%s) fd %d: handler %s\n", t.pid, t.comm, t.fd, q.name);
+	printf("\ttype %s id %llu flags %s\n", q.handler_type == FAN_FP_HANDLER_BPF ? "bpf" : "c",
+	       (unsigned long long)q.id,
+	       attach_flags_str(q.attach_flags, flagbuf, sizeof(flagbuf)));
+	for (i = 0; i < n; i++)
+		printf("%s%s %llu%s", i % 5 ? " " : "\t", cn.name[i], c[i],
+		       i % 5 == 4 || i == n - 1 ? "\n" : "");
 	return EX_OK;
 }

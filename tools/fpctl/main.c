@@ -45,34 +45,37 @@ bool parse_uint(const char *s, int *out)
 /* Report a bad command line of @cmd with its usage; returns EX_USAGE. */
 int bad_usage(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", FPCTL_NAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	print_cmd_usage(stderr, cmd);
+	errmsg("%s", msg);
+	if (!json_out)
+		print_cmd_usage(stderr, cmd);
 	return EX_USAGE;
 }
 
-enum { OPT_PERM_SKIP_ALLOWS = 256, OPT_PRETTY, OPT_WAIT };
+enum { OPT_PERM_SKIP_ALLOWS = 256, OPT_WAIT, OPT_PID, OPT_ID };
 
 /*
- * Parse --pid/--fd and the options of @which (OPTS_*); the other arguments are
- * left in o->args. Returns EX_OK, EX_USAGE, or -1 for --help.
+ * Parse --pid/--fd and the options of @which (OPTS_*); --json/-j and
+ * --pretty/-p are global and taken anywhere. The other arguments are left in
+ * o->args. Returns EX_OK, EX_USAGE, or -1 for --help.
  */
 int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struct opts *o)
 {
 	static const struct option lopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ "fd", required_argument, NULL, 'f' },
+		{ "id", required_argument, NULL, OPT_ID },
 		{ "replace", no_argument, NULL, 'r' },
 		{ "perm-skip-allows", no_argument, NULL, OPT_PERM_SKIP_ALLOWS },
 		{ "value", required_argument, NULL, 'v' },
 		{ "exclude", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -87,15 +90,24 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 	o->value = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:f:rv:ejh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:rv:ejph", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
+		case OPT_PID:
 			if (!parse_uint(optarg, &o->pid) || o->pid == 0)
 				return bad_usage(cmd, "--pid needs a process id, not '%s'", optarg);
 			break;
 		case 'f':
 			if (!parse_uint(optarg, &o->fd))
 				return bad_usage(cmd, "--fd needs a descriptor number, not '%s'",
+						 optarg);
+			break;
+		case OPT_ID:
+			if (!(which & OPTS_ID))
+				return bad_usage(cmd, "unknown option '--id'");
+			errno = 0;
+			o->id = strtoull(optarg, &end, 10);
+			if (!isdigit((unsigned char)*optarg) || *end || errno || !o->id)
+				return bad_usage(cmd, "--id needs an attachment id >= 1, not '%s'",
 						 optarg);
 			break;
 		case 'r':
@@ -109,7 +121,7 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 			break;
 		case 'v':
 			if (!(which & OPTS_TAG))
-				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+				return bad_usage(cmd, "unknown option '--value'");
 			errno = 0;
 			o->value = strtoull(optarg, &end, 0);
 			if (!isdigit((unsigned char)*optarg) || *end || errno || !o->value)
@@ -122,16 +134,14 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 			o->exclude = true;
 			break;
 		case 'j':
-		case OPT_PRETTY:
-			if (!(which & OPTS_JSON))
-				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		case 'p':
 			json_out = true;
-			if (c == OPT_PRETTY)
+			if (c == 'p')
 				json_pretty = true;
 			break;
 		case OPT_WAIT:
 			if (!(which & OPTS_ATTACH))
-				return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+				return bad_usage(cmd, "unknown option '--wait'");
 			if (!parse_uint(optarg, &o->wait))
 				return bad_usage(cmd, "--wait needs a number of seconds, not '%s'",
 						 optarg);
@@ -144,53 +154,122 @@ int parse_opts(const char *cmd, int argc, char **argv, unsigned int which, struc
 			return bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->id && (o->pid >= 0 || o->fd >= 0))
+		return bad_usage(cmd, "--id and --pid/--fd exclude each other");
 	o->args = argv + optind;
 	o->nargs = argc - optind;
 	return EX_OK;
 }
 
-int main(int argc, char **argv)
+/* An OBJECT VERB command, and what runs it. */
+struct command {
+	const char *object;
+	const char *verb;		/* NULL: the object takes no verb */
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "handler", "list", cmd_handler_list },
+	{ "handler", "show", cmd_handler_show },
+	{ "attachment", "list", cmd_attachment_list },
+	{ "attachment", "show", cmd_query },
+	{ "attachment", "add", cmd_attach },
+	{ "attachment", "detach", cmd_detach },
+	{ "root", "list", cmd_root_list },
+	{ "root", "add", cmd_root_add },
+	{ "root", "del", cmd_root_del },
+	{ "tag", NULL, cmd_tag },
+	{ "version", NULL, cmd_version },
+	{ "help", NULL, cmd_help },
+};
+
+/* The spellings of 0.1, kept: what each one is now. */
+static const struct {
+	const char *name;
+	const char *object;
+	const char *verb;
+} aliases[] = {
+	{ "list", "handler", "list" },
+	{ "show", "attachment", "list" },
+	{ "query", "attachment", "show" },
+	{ "attach", "attachment", "add" },
+	{ "detach", "attachment", "detach" },
+};
+
+/* Run OBJECT VERB (argv[0], argv[1]); argv[1] becomes the command's argv[0]. */
+static int dispatch(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int argc, char **argv);
-	} cmds[] = {
-		{ "list", cmd_list },
-		{ "show", cmd_show },
-		{ "attach", cmd_attach },
-		{ "detach", cmd_detach },
-		{ "query", cmd_query },
-		{ "tag", cmd_tag },
-		{ "root", cmd_root },
-		{ "help", cmd_help },
-	};
-	const char *cmd;
+	const char *object = argv[0], *verb = argc > 1 ? argv[1] : NULL;
+	bool known = false;
 	size_t i;
 
-	/* Options before the command: --json, --pretty (as "bpftool -j" and "ip -j"). */
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		size_t j;
+
+		if (strcmp(object, aliases[i].name))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(commands); j++)
+			if (!strcmp(commands[j].object, aliases[i].object) &&
+			    !strcmp(commands[j].verb, aliases[i].verb))
+				return commands[j].fn(argc, argv);
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].object, object))
+			continue;
+		known = true;
+		if (!commands[i].verb)
+			return commands[i].fn(argc, argv);
+		if (verb && !strcmp(commands[i].verb, verb))
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	if (!known) {
+		errmsg("unknown object or command '%s'", object);
+		if (!json_out)
+			print_usage(stderr);
+		return EX_USAGE;
+	}
+	if (!verb || verb[0] == '-')
+		errmsg("'%s' needs a verb", object);
+	else
+		errmsg("unknown verb '%s' for '%s'", verb, object);
+	if (!json_out)
+		print_object_usage(stderr, object);
+	return EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i, ret;
+
+	/* --json and --pretty anywhere (bpftool's -j, -p), so errors come out as JSON too. */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
+		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			json_option(argv[i]);
+	/* Options before the command. */
 	while (argc > 1 && json_option(argv[1])) {
 		argv[1] = argv[0];
 		argc--;
 		argv++;
 	}
 	if (argc < 2) {
-		print_usage(stderr);
-		return EX_USAGE;
+		errmsg("no command given");
+		if (!json_out)
+			print_usage(stderr);
+		ret = EX_USAGE;
+		goto out;
 	}
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		print_usage(stdout);
 		return EX_OK;
 	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("fpctl %s (fanotify fastpath interface version %d)\n", FPCTL_VERSION,
-		       FAN_FP_VERSION);
-		return EX_OK;
-	}
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(cmd, cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	errmsg("unknown command '%s'", cmd);
-	print_usage(stderr);
-	return EX_USAGE;
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version"))
+		return cmd_version(1, argv + 1);
+	ret = dispatch(argc - 1, argv + 1);
+out:
+	if (ret && json_out)
+		json_print_error(ret);
+	return ret;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fpctl: output. Error messages and hints (on stderr, prefixed "fpctl: "),
+ * fpctl: output. Error messages and hints (on stderr, prefixed "fpctl: ";
+ * with --json kept for the JSON error instead),
  * tables with aligned columns, and the text forms of attach flags and of a
  * target group.
  */
@@ -11,16 +12,26 @@
 
 #include "fpctl.h"
 
+/* A message on stderr after @prefix, or kept for the JSON error under --json. */
+static void note(bool is_hint, const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (json_out)
+		json_error_note(is_hint, msg);
+	else
+		fprintf(stderr, "%s: %s%s\n", FPCTL_NAME, prefix, msg);
+}
+
 /* "fpctl: MESSAGE" on stderr. */
 void __printf(1, 2) errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", FPCTL_NAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	note(false, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* "fpctl: hint: MESSAGE" on stderr, after an error: what to do about it. */
@@ -28,11 +39,9 @@ void __printf(1, 2) hint(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: hint: ", FPCTL_NAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	note(true, "hint: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Add a row of t->ncols strings (copied; NULL is ""); exits when out of memory. */
@@ -101,8 +110,11 @@ const char *attach_flags_str(unsigned int flags, char *buf, size_t size)
 	return buf;
 }
 
-/* "process PID (COMM) fd FD", how messages name a target group. */
+/* "process PID (COMM) fd FD" or "attachment ID", how messages name a target. */
 void describe(const struct target *t, char *buf, size_t size)
 {
-	snprintf(buf, size, "process %d (%s) fd %d", t->pid, t->comm, t->fd);
+	if (t->id)
+		snprintf(buf, size, "attachment %llu", t->id);
+	else
+		snprintf(buf, size, "process %d (%s) fd %d", t->pid, t->comm, t->fd);
 }

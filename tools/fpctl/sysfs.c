@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fpctl: what the core module shows in sysfs (/sys/kernel/fanotify_fastpath,
- * its module parameters) and the two commands built on it: "list" (the
- * registered handlers) and "show" (every attachment, with the processes
- * holding its group).
+ * its module parameters) and the commands built on it: "handler list|show"
+ * (the registered handlers), "attachment list" (every attachment, with the
+ * processes holding its group) and "version".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -86,40 +86,81 @@ static void handler_attr(const char *name, const char *attr, char *buf, size_t s
 		snprintf(buf, size, "?");
 }
 
-/* list --json: one handler as an object. */
-static struct json_object *handler_json(const char *name, const char *type, const char *flags,
-					const char *module, const char *count, const char *desc)
+/* The names of the module's counters, in their index order; returns how many. */
+int counter_names(struct counter_names *cn)
+{
+	char *tok, *save;
+
+	/* A module without the file (0.1) has no version 2 queries either. */
+	cn->n = 0;
+	if (read_text(FP_SYSFS "/counters", cn->buf, sizeof(cn->buf)) <= 0)
+		return 0;
+	for (tok = strtok_r(cn->buf, " ", &save); tok && cn->n < MAX_COUNTERS;
+	     tok = strtok_r(NULL, " ", &save))
+		cn->name[cn->n++] = tok;
+	return cn->n;
+}
+
+static const char *const verdict_names[] = { "seen", "passed", "dropped", "denied", "errors" };
+
+/* One handler as a JSON object. */
+static struct json_object *handler_json(const char *name)
 {
 	struct json_object *h = json_new(json_type_object);
-	unsigned long fl = strtoul(flags, NULL, 0);
+	char type[16], flags[32], module[64], count[32], desc[FAN_FP_DESC_MAX + 8];
+	unsigned long long c[ARRAY_SIZE(verdict_names)];
+	size_t i;
 
+	handler_attr(name, "type", type, sizeof(type));
+	handler_attr(name, "flags", flags, sizeof(flags));
+	handler_attr(name, "module", module, sizeof(module));
+	handler_attr(name, "attachments", count, sizeof(count));
+	handler_attr(name, "description", desc, sizeof(desc));
+	for (i = 0; i < ARRAY_SIZE(verdict_names); i++) {
+		char v[32];
+
+		handler_attr(name, verdict_names[i], v, sizeof(v));
+		c[i] = strtoull(v, NULL, 10);
+	}
 	json_add_str(h, "name", name);
 	json_add_str(h, "type", type);
-	json_add_u64(h, "flags", fl);
-	json_add_obj(h, "sys_admin_only",
-		     json_object_new_boolean(!!(fl & FAN_FP_F_SYS_ADMIN_ONLY)));
-	json_add_str(h, "module", module);
+	json_add_obj(h, "flags", json_handler_flags_array(strtoul(flags, NULL, 0)));
+	/* sysfs says "-" for a BPF handler: no module. */
+	json_add_obj(h, "module", strcmp(module, "-") && strcmp(module, "?") ?
+		     json_object_new_string(module) : NULL);
 	json_add_u64(h, "attachments", strtoull(count, NULL, 10));
 	json_add_str(h, "description", desc);
+	json_add_obj(h, "counters", json_counters(verdict_names, c, ARRAY_SIZE(verdict_names)));
 	return h;
 }
 
-/* fpctl list [--json] [--pretty]: the registered handlers, from sysfs. */
-int cmd_list(int argc, char **argv)
+/* One handler as a table row. */
+static void handler_row(struct table *t, const char *name)
+{
+	char type[16], flags[32], module[64], count[32], desc[FAN_FP_DESC_MAX + 8];
+	unsigned long fl;
+
+	handler_attr(name, "type", type, sizeof(type));
+	handler_attr(name, "flags", flags, sizeof(flags));
+	handler_attr(name, "module", module, sizeof(module));
+	handler_attr(name, "attachments", count, sizeof(count));
+	handler_attr(name, "description", desc, sizeof(desc));
+	fl = strtoul(flags, NULL, 0);
+	if (fl == FAN_FP_F_SYS_ADMIN_ONLY)
+		snprintf(flags, sizeof(flags), "sys-admin-only");
+	else if (!fl && strcmp(flags, "?"))
+		snprintf(flags, sizeof(flags), "-");
+	table_add(t, name, type, flags, module, count, desc);
+}
+
+/* handler list, and handler show [NAME...]: @names NULL for every registered handler. */
+static int show_handlers(char **names, int nnames)
 {
 	struct table t = { .ncols = 6 };
 	char avail[4096], *save, *name;
 	struct json_object *arr = NULL;
-	struct opts o;
-	int ret;
+	int ret, i;
 
-	ret = parse_opts("list", argc, argv, OPTS_JSON, &o);
-	if (ret < 0)
-		return cmd_help_exit("list", EX_OK);
-	if (ret)
-		return ret;
-	if (o.nargs || o.pid >= 0 || o.fd >= 0)
-		return bad_usage("list", "list takes no arguments");
 	if (!ensure_core())
 		return no_core();
 	ret = read_text(FP_SYSFS "/available", avail, sizeof(avail));
@@ -127,64 +168,94 @@ int cmd_list(int argc, char **argv)
 		errmsg("cannot read %s/available: %s", FP_SYSFS, strerror(-ret));
 		return EX_FAIL;
 	}
+	for (i = 0; i < nnames; i++) {
+		if (handler_available(names[i]))
+			continue;
+		errmsg("no handler named '%s' is registered", names[i]);
+		hint("registered handlers: %s", avail[0] ? avail : "(none)");
+		return EX_NOHANDLER;
+	}
 	if (json_out)
 		arr = json_new(json_type_array);
-	if (!ret && json_out) {
-		json_print(arr);
-		return EX_OK;
-	}
-	if (!ret) {
+	else
+		table_add(&t, "NAME", "TYPE", "FLAGS", "MODULE", "ATTACHED", "DESCRIPTION");
+	if (!names && !ret && !json_out) {
+		table_print(&t);	/* frees the header */
 		printf("no handlers are registered\n");
 		printf("(a handler module registers its handlers when loaded;\n");
-		printf(" \"fpctl attach\" loads the module on demand)\n");
+		printf(" \"fpctl attachment add\" loads the module on demand)\n");
 		return EX_OK;
 	}
-	if (!arr)
-		table_add(&t, "NAME", "TYPE", "FLAGS", "MODULE", "ATTACHED", "DESCRIPTION");
-	for (name = strtok_r(avail, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
-		char type[16], flags[32], module[64], count[32], desc[FAN_FP_DESC_MAX + 8];
-		unsigned long fl;
-
-		handler_attr(name, "type", type, sizeof(type));
-		handler_attr(name, "flags", flags, sizeof(flags));
-		handler_attr(name, "module", module, sizeof(module));
-		handler_attr(name, "attachments", count, sizeof(count));
-		handler_attr(name, "description", desc, sizeof(desc));
-		if (arr) {
-			json_append(arr, handler_json(name, type, flags, module, count, desc));
-			continue;
+	if (names) {
+		for (i = 0; i < nnames; i++) {
+			if (arr)
+				json_append(arr, handler_json(names[i]));
+			else
+				handler_row(&t, names[i]);
 		}
-		fl = strtoul(flags, NULL, 0);
-		if (fl == FAN_FP_F_SYS_ADMIN_ONLY)
-			snprintf(flags, sizeof(flags), "sys-admin-only");
-		else if (!fl && strcmp(flags, "?"))
-			snprintf(flags, sizeof(flags), "-");
-		table_add(&t, name, type, flags, module, count, desc);
+	} else {
+		for (name = strtok_r(avail, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+			if (arr)
+				json_append(arr, handler_json(name));
+			else
+				handler_row(&t, name);
+		}
 	}
 	if (arr)
-		json_print(arr);
+		json_print_doc("handlers", arr);
 	else
 		table_print(&t);
 	return EX_OK;
 }
 
+/* fpctl handler list [--json] [--pretty]: the registered handlers, from sysfs. */
+int cmd_handler_list(int argc, char **argv)
+{
+	struct opts o;
+	int ret;
+
+	ret = parse_opts("handler list", argc, argv, 0, &o);
+	if (ret < 0)
+		return cmd_help_exit("handler list", EX_OK);
+	if (ret)
+		return ret;
+	if (o.nargs || o.pid >= 0 || o.fd >= 0)
+		return bad_usage("handler list", "handler list takes no arguments");
+	return show_handlers(NULL, 0);
+}
+
+/* fpctl handler show [NAME...]: the same for the named handlers (all without NAME). */
+int cmd_handler_show(int argc, char **argv)
+{
+	struct opts o;
+	int ret;
+
+	ret = parse_opts("handler show", argc, argv, 0, &o);
+	if (ret < 0)
+		return cmd_help_exit("handler show", EX_OK);
+	if (ret)
+		return ret;
+	if (o.pid >= 0 || o.fd >= 0)
+		return bad_usage("handler show", "handler show takes handler names only");
+	return show_handlers(o.nargs ? o.args : NULL, o.nargs);
+}
+
 /*
- * show --json: one attachment as an object; "processes" lists the holders of
- * its group, or is null when they could not be looked up (not root).
+ * One attachment as a JSON object; "processes" lists the holders of its group,
+ * or is null when they could not be looked up (not root).
  */
 static struct json_object *attachment_json(unsigned long long id, const char *name,
 					   unsigned int flags, unsigned long long *counters,
 					   const struct owner *owners, int nowners, bool known)
 {
-	static const char * const names[] = { "seen", "passed", "dropped", "denied", "errors" };
 	struct json_object *a = json_new(json_type_object), *procs = NULL;
 	int i;
 
 	json_add_u64(a, "id", id);
 	json_add_str(a, "handler", name);
 	json_add_obj(a, "flags", json_flags_array(flags));
-	for (i = 0; i < (int)ARRAY_SIZE(names); i++)
-		json_add_u64(a, names[i], counters[i]);
+	json_add_obj(a, "counters", json_counters(verdict_names, counters,
+						  ARRAY_SIZE(verdict_names)));
 	if (known) {
 		procs = json_new(json_type_array);
 		for (i = 0; i < nowners; i++) {
@@ -204,8 +275,8 @@ static struct json_object *attachment_json(unsigned long long id, const char *na
 	return a;
 }
 
-/* fpctl show [--json] [--pretty]: every attachment, with the processes holding its group. */
-int cmd_show(int argc, char **argv)
+/* fpctl attachment list: every attachment, with the processes holding its group. */
+int cmd_attachment_list(int argc, char **argv)
 {
 	struct table t = { .ncols = 9 };
 	struct json_object *arr = NULL;
@@ -215,13 +286,14 @@ int cmd_show(int argc, char **argv)
 	struct opts o;
 	FILE *f;
 
-	ret = parse_opts("show", argc, argv, OPTS_JSON, &o);
+	ret = parse_opts("attachment list", argc, argv, 0, &o);
 	if (ret < 0)
-		return cmd_help_exit("show", EX_OK);
+		return cmd_help_exit("attachment list", EX_OK);
 	if (ret)
 		return ret;
 	if (o.nargs || o.pid >= 0 || o.fd >= 0)
-		return bad_usage("show", "show takes no arguments (one process: fpctl query)");
+		return bad_usage("attachment list",
+				 "attachment list takes no arguments (one: attachment show)");
 	if (!ensure_core())
 		return no_core();
 	f = fopen(FP_SYSFS "/attachments", "re");
@@ -278,7 +350,7 @@ int cmd_show(int argc, char **argv)
 	fclose(f);
 	free(owners);
 	if (arr) {
-		json_print(arr);
+		json_print_doc("attachments", arr);
 		return EX_OK;
 	}
 	if (!rows) {
@@ -287,5 +359,40 @@ int cmd_show(int argc, char **argv)
 		return EX_OK;
 	}
 	table_print(&t);
+	return EX_OK;
+}
+
+/* fpctl version: fpctl's, its interface and JSON schema versions, the loaded module's. */
+int cmd_version(int argc, char **argv)
+{
+	char ver[64];
+	bool loaded;
+	struct opts o;
+	int ret;
+
+	ret = parse_opts("version", argc, argv, 0, &o);
+	if (ret < 0)
+		return cmd_help_exit("version", EX_OK);
+	if (ret)
+		return ret;
+	if (o.nargs)
+		return bad_usage("version", "unexpected argument '%s'", o.args[0]);
+	loaded = read_text("/sys/module/fanotify_fastpath/version", ver, sizeof(ver)) > 0;
+	if (json_out) {
+		struct json_object *v = json_new(json_type_object);
+
+		json_add_str(v, "fpctl", FPCTL_VERSION);
+		json_add_int(v, "api", FAN_FP_API_VERSION);
+		json_add_int(v, "schema", FPCTL_JSON_SCHEMA);
+		json_add_obj(v, "module", loaded ? json_object_new_string(ver) : NULL);
+		json_print_doc("version", v);
+		return EX_OK;
+	}
+	printf("fpctl %s (fanotify fastpath interface version %d, JSON schema %d)\n",
+	       FPCTL_VERSION, FAN_FP_API_VERSION, FPCTL_JSON_SCHEMA);
+	if (loaded)
+		printf("module fanotify_fastpath %s\n", ver);
+	else
+		printf("module fanotify_fastpath not loaded\n");
 	return EX_OK;
 }

@@ -189,7 +189,6 @@ struct fanotify_fastpath_root {
 	__s32 fd;
 };
 
-
 /*
  * Version 2: extensible structures.
  *
@@ -231,6 +230,7 @@ struct fanotify_fastpath_attach {
 	char name[FAN_FP_NAME_MAX];
 	__u64 id;
 };
+
 #define FAN_FP_ATTACH_SIZE_VER0	64
 
 /**
@@ -248,6 +248,7 @@ struct fanotify_fastpath_detach {
 	__u32 reserved;
 	__u64 id;
 };
+
 #define FAN_FP_DETACH_SIZE_VER0	24
 
 /**
@@ -323,6 +324,7 @@ struct fanotify_fastpath_query {
 	__u32 handler_type;
 	__u32 reserved;
 };
+
 #define FAN_FP_QUERY_SIZE_VER0	80
 
 /**
@@ -344,6 +346,7 @@ struct fanotify_fastpath_set_tag {
 	__u64 id;
 	__u64 value;
 };
+
 #define FAN_FP_SET_TAG_SIZE_VER0	32
 
 /**
@@ -363,6 +366,7 @@ struct fanotify_fastpath_set_root {
 	__s32 fd;
 	__u64 id;
 };
+
 #define FAN_FP_SET_ROOT_SIZE_VER0	24
 
 /* Largest file handle in struct fanotify_fastpath_root_info (MAX_HANDLE_SZ). */
@@ -391,6 +395,7 @@ struct fanotify_fastpath_root_info {
 	__u32 handle_bytes;
 	__u8 handle[FAN_FP_HANDLE_MAX];
 };
+
 #define FAN_FP_ROOT_INFO_SIZE_VER0	160
 
 /**
@@ -417,6 +422,7 @@ struct fanotify_fastpath_get_roots {
 	__u32 root_size;
 	__u32 reserved;
 };
+
 #define FAN_FP_GET_ROOTS_SIZE_VER0	40
 
 #define FAN_FP_IOC_MAGIC	0xFA
@@ -427,14 +433,16 @@ struct fanotify_fastpath_get_roots {
 #define FAN_FP_IOC_ROOT		_IOW(FAN_FP_IOC_MAGIC, 5, struct fanotify_fastpath_root)
 
 /*
- * Version 2. The numbers carry no size: the structure's @size field is the
- * one that counts.
+ * Version 2, each on the structure of its name (FAN_FP_IOC_ATTACH2: struct
+ * fanotify_fastpath_attach, FAN_FP_IOC_SET_TAG: struct
+ * fanotify_fastpath_set_tag, ...). The numbers carry no size: the
+ * structure's @size field is the one that counts.
  */
-#define FAN_FP_IOC_ATTACH2	_IO(FAN_FP_IOC_MAGIC, 0x10)	/* struct fanotify_fastpath_attach */
-#define FAN_FP_IOC_DETACH2	_IO(FAN_FP_IOC_MAGIC, 0x11)	/* struct fanotify_fastpath_detach */
-#define FAN_FP_IOC_QUERY2	_IO(FAN_FP_IOC_MAGIC, 0x12)	/* struct fanotify_fastpath_query */
-#define FAN_FP_IOC_SET_TAG	_IO(FAN_FP_IOC_MAGIC, 0x13)	/* struct fanotify_fastpath_set_tag */
-#define FAN_FP_IOC_SET_ROOT	_IO(FAN_FP_IOC_MAGIC, 0x14)	/* struct fanotify_fastpath_set_root */
-#define FAN_FP_IOC_GET_ROOTS	_IO(FAN_FP_IOC_MAGIC, 0x15)	/* struct fanotify_fastpath_get_roots */
+#define FAN_FP_IOC_ATTACH2	_IO(FAN_FP_IOC_MAGIC, 0x10)
+#define FAN_FP_IOC_DETACH2	_IO(FAN_FP_IOC_MAGIC, 0x11)
+#define FAN_FP_IOC_QUERY2	_IO(FAN_FP_IOC_MAGIC, 0x12)
+#define FAN_FP_IOC_SET_TAG	_IO(FAN_FP_IOC_MAGIC, 0x13)
+#define FAN_FP_IOC_SET_ROOT	_IO(FAN_FP_IOC_MAGIC, 0x14)
+#define FAN_FP_IOC_GET_ROOTS	_IO(FAN_FP_IOC_MAGIC, 0x15)
 
 #endif /* _UAPI_LINUX_FANOTIFY_FASTPATH_H */
