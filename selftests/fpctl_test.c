@@ -1054,6 +1054,12 @@ TEST_F(fpctl, bad_arguments)
 					 "bogus=1", NULL));
 	EXPECT_TRUE(HAS(&r, "handler 'fptest' rejected the arguments \"bogus=1\""))
 		TH_LOG("%s", r.out);
+	/* The subtree handler's refusals of its paths are the same exit code. */
+	EXPECT_EQ(EX_REJECTED, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "subtree",
+					 "root=/no/such/dir", NULL)) TH_LOG("%s", r.out);
+	EXPECT_TRUE(HAS(&r, "handler 'subtree' rejected the arguments")) TH_LOG("%s", r.out);
+	EXPECT_EQ(EX_REJECTED, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "subtree",
+					 "root=/proc/self/status", NULL)) TH_LOG("%s", r.out);
 	memset(longarg, 'x', sizeof(longarg) - 1);
 	longarg[sizeof(longarg) - 1] = 0;
 	EXPECT_EQ(EX_USAGE, run_fpctl(&r, &as_root, "attach", "--pid", self->pid, "fptest",

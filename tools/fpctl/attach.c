@@ -55,8 +55,9 @@ static int attach_errno(int err, const char *name, const char *args, const struc
 			errmsg("the fanotify group of %s already has a handler attached", who);
 		hint("use --replace to replace it");
 		return EX_BUSY;
-	case EPERM:
 	case EACCES:
+		break;		/* fp_init: a path the caller may not read and search */
+	case EPERM:
 		if (param_enabled("allow_unprivileged"))
 			errmsg("permission denied: sys-admin-only handler '%s' needs CAP_SYS_ADMIN",
 			       name);
@@ -66,7 +67,10 @@ static int attach_errno(int err, const char *name, const char *args, const struc
 	case EINVAL:
 	case E2BIG:
 	case ENAMETOOLONG:
-		break;
+	case ENOTDIR:
+	case ENOSPC:
+	case ERANGE:
+		break;		/* the handler's fp_init refused its arguments */
 	default:
 		return common_errno(err, "attaching to", t);
 	}

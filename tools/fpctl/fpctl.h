@@ -42,7 +42,7 @@
 enum {
 	EX_OK		= 0,	/* success */
 	EX_FAIL		= 1,	/* any other error */
-	EX_USAGE	= 2,	/* bad command line, or the handler rejected its arguments */
+	EX_USAGE	= 2,	/* bad command line (or a PATH, DIR that cannot be opened) */
 	EX_NOPROC	= 3,	/* no such process */
 	EX_NOFAN	= 4,	/* the process has no (such) fanotify file descriptor */
 	EX_AMBIGUOUS	= 5,	/* several fanotify file descriptors and no --fd */

@@ -108,7 +108,7 @@ static const char exit_codes_text[] =
 	"Exit codes:\n"
 	"  0   success\n"
 	"  1   other error\n"
-	"  2   bad command line\n"
+	"  2   bad command line (or a PATH or DIR that cannot be opened)\n"
 	"  3   no such process\n"
 	"  4   the process has no fanotify file descriptor (or FD is not one)\n"
 	"  5   the process has several fanotify file descriptors: choose one with --fd\n"
@@ -179,7 +179,8 @@ void print_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: fpctl [-j|--json] [-p|--pretty] OBJECT VERB [ARGS]\n\n"
+	fprintf(f, "usage: fpctl [-j|--json] [-p|--pretty] OBJECT VERB [ARGS]\n"
+		"       fpctl -h|--help | -V|--version\n\n"
 		"Control fanotify fastpath handlers: in-kernel filters that drop fanotify events\n"
 		"before they are queued to a program.\n\nCommands:\n");
 	for (i = 0; i < ARRAY_SIZE(cmd_helps); i++)

@@ -117,6 +117,10 @@ static int root_errno(int err, bool del, const char *dir, const struct target *t
 		errmsg("cannot add root %s: %s has %d roots, the most allowed", dir, who,
 		       FAN_FP_ROOTS_MAX);
 		return EX_FAIL;
+	case EACCES:
+		errmsg("permission denied: without CAP_SYS_ADMIN a root must be a directory %s",
+		       "you may read and search");
+		return EX_PERM;
 	}
 	return common_errno(err, del ? "removing a root of" : "adding a root to", t);
 }
@@ -171,7 +175,9 @@ static int root_change(const char *cmd, bool del, int argc, char **argv)
 		struct json_object *r = json_new(json_type_object);
 
 		json_add_str(r, "path", dir);
-		json_add_str(r, "kind", o.exclude ? "exclude" : "include");
+		/* A removed root's kind is not known here. */
+		json_add_obj(r, "kind", del ? NULL :
+			     json_object_new_string(o.exclude ? "exclude" : "include"));
 		json_add_str(r, "action", del ? "removed" : "added");
 		json_print_doc("root", r);
 		return EX_OK;

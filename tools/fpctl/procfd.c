@@ -228,6 +228,8 @@ int get_target(int pid, int fd_opt, struct target *t)
 		t->fd = fd_opt;
 	} else if (!nfan) {
 		errmsg("process %d (%s) has no fanotify file descriptor", pid, t->comm);
+		if (json_out)
+			goto listed;	/* the JSON error has the message */
 		fprintf(stderr, "%s: its file descriptors:\n", FPCTL_NAME);
 		for (i = 0; i < n && i < MAX_FDS_SHOWN; i++)
 			fprintf(stderr, "  %d -> %s\n", fds[i].fd, fds[i].link);
@@ -235,6 +237,7 @@ int get_target(int pid, int fd_opt, struct target *t)
 			fprintf(stderr, "  ... and %d more\n", n - MAX_FDS_SHOWN);
 		if (!n)
 			fprintf(stderr, "  (none)\n");
+listed:
 		ret = EX_NOFAN;
 	} else if (nfan > 1) {
 		errmsg("process %d (%s) has %d fanotify file descriptors (%s): %s", pid, t->comm,
