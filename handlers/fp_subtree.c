@@ -19,7 +19,7 @@
  *	cache=N			cap of cached directories (default: the core's
  *				module parameter cache_max)
  * At most FAN_FP_ROOTS_MAX roots in all; roots can also be added and removed
- * at run time with FAN_FP_IOC_ROOT (fpctl root). Paths are resolved when the
+ * at run time with FAN_FP_IOC_SET_ROOT (fpctl root). Paths are resolved when the
  * handler attaches (following symlinks), nothing is pinned. Errors: -EINVAL
  * (syntax, an empty path, a repeated word), -ENOENT, -ENOTDIR, -ENOSPC (too
  * many roots), or the lookup's error.
@@ -61,7 +61,7 @@ static int subtree_init(struct fanotify_fastpath_hook *hook, const char *args)
 	int ret = 0;
 
 	if (!*args)
-		return 0;	/* roots come later, through FAN_FP_IOC_ROOT */
+		return 0;	/* roots come later, through FAN_FP_IOC_SET_ROOT */
 	buf = kstrdup(args, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

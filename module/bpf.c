@@ -154,7 +154,7 @@ __bpf_kfunc int bpf_fanotify_fastpath_tag_depth(struct fanotify_fastpath_hook *h
  * @event: the event passed to fp_handler
  *
  * See fanotify_fastpath_subtree_match(): the attachment's ancestry cache,
- * with roots added by FAN_FP_IOC_ROOT. The whole subtree decision in one call.
+ * with roots added by FAN_FP_IOC_SET_ROOT. The whole subtree decision in one call.
  *
  * Return: 1 inside, 0 outside, -EAGAIN uncertain (deliver the event).
  */

@@ -49,7 +49,7 @@
  *      of fp_attach with root=TREE at the default cap and with cache=<the
  *      tree's size>; with the latter, one event in every directory (a walk
  *      and a fill each; minus a second pass of hits, the cost of a first
- *      event), entries from FAN_FP_IOC_QUERY, memory as the deltas of the
+ *      event), entries from FAN_FP_IOC_QUERY2, memory as the deltas of the
  *      attacher's memory cgroup (memory.stat slab_unreclaimable: the entries;
  *      kernel: everything, with the hash buckets) and of SUnreclaim in
  *      /proc/meminfo (after vm.stat_refresh). Queued events are read before
@@ -61,7 +61,7 @@
  * median, minimum and spread ((max - min) / median) of ns per operation, the
  * difference to "no group", the ratio and difference to the floor (the floor
  * with as many groups in c), cache hits and walks per operation
- * (FAN_FP_IOC_QUERY), the cache's entries, and the largest share of a run's
+ * (FAN_FP_IOC_QUERY2), the cache's entries, and the largest share of a run's
  * time the process was off the CPU (other tasks, interrupts: for misses, the
  * RCU callbacks freeing evicted entries).
  *

@@ -23,7 +23,7 @@
  *               which drops every event without looking at it (the hook's
  *               own cost)
  *   subtree C / BPF  the group with the subtree handler (C: root=ROOT; BPF:
- *               subtree_bpf and FAN_FP_IOC_ROOT), with a reader that
+ *               subtree_bpf and FAN_FP_IOC_SET_ROOT), with a reader that
  *               resolves every event's path (open_by_handle_at + readlink,
  *               what a correct fid-mode watcher does), or that only drains
  *   userspace   the group without a handler; the reader resolves every
