@@ -130,7 +130,7 @@ vm_suite() {
 # kernel version; and no package check (the package is the DKMS source the DKMS check builds
 # against the flavour's headers).
 lane_core_tests=00_smoke.sh,anc_bounds_test,ancestry_test,bpf_test,compare_test,core_test
-lane_core_tests+=,handlers_test,modinfo_test.sh,subtree_test,unload_test,fuzz_test
+lane_core_tests+=,handlers_test,modinfo_test.sh,subtree_test,unload_test,fuzz_test,uapi_test
 lane_vm_args() {
 	case "$1" in
 	cloud | rt) echo "--only $lane_core_tests" ;;

@@ -9,10 +9,14 @@
  *		and close them; their fds sit in shared slots that the other
  *		threads use without owning them, so they meet closed, reused and
  *		duplicated descriptors
- *   ioctl x2	every ioctl of the control device (ATTACH, DETACH, QUERY, TAG,
- *		ROOT, unknown ones) with valid, garbage and half-valid structures:
- *		bad versions and flags, names not terminated, argument strings
- *		running into an unmapped page, pointers to nothing, wrong fds
+ *   ioctl x2	every ioctl of the control device (version 1: ATTACH, DETACH,
+ *		QUERY, TAG, ROOT; version 2: ATTACH2, DETACH2, QUERY2, SET_TAG,
+ *		SET_ROOT, GET_ROOTS; unknown ones) with valid, garbage and
+ *		half-valid structures: bad versions, sizes (too small, zero and
+ *		non-zero tails, past the page limit) and flags, attachments by
+ *		id that exist or not, counters and roots arrays of every room and
+ *		entry size, names not terminated, argument strings running into
+ *		an unmapped page, pointers to nothing, wrong fds
  *   events	creates, deletes, renames, links, writes in the trees (on /tmp
  *		and on the tmpfs mounts below)
  *   opener	opens files under permission marks; the responder answers the
@@ -675,6 +679,227 @@ static void fuzz_root(struct rng *r, int d)
 		close(fd);
 }
 
+/* An attachment id: usually a small one (so it often exists), sometimes 0 or any. */
+static __u64 rnd_id(struct rng *r)
+{
+	switch (rnd(r, 8)) {
+	case 0:
+		return 0;
+	case 1:
+		return ((__u64)rnd(r, 0xffffffff) << 32) | rnd(r, 0xffffffff);
+	default:
+		return 1 + rnd(r, 200);
+	}
+}
+
+/* The version 2 ioctls, their first sizes, and the union of their structures. */
+static const struct {
+	unsigned long cmd;
+	unsigned int ver0;
+	const char *name;
+} v2_cmds[] = {
+	{ FAN_FP_IOC_ATTACH2, FAN_FP_ATTACH_SIZE_VER0, "ioctl ATTACH2" },
+	{ FAN_FP_IOC_DETACH2, FAN_FP_DETACH_SIZE_VER0, "ioctl DETACH2" },
+	{ FAN_FP_IOC_QUERY2, FAN_FP_QUERY_SIZE_VER0, "ioctl QUERY2" },
+	{ FAN_FP_IOC_SET_TAG, FAN_FP_SET_TAG_SIZE_VER0, "ioctl SET_TAG" },
+	{ FAN_FP_IOC_SET_ROOT, FAN_FP_SET_ROOT_SIZE_VER0, "ioctl SET_ROOT" },
+	{ FAN_FP_IOC_GET_ROOTS, FAN_FP_GET_ROOTS_SIZE_VER0, "ioctl GET_ROOTS" },
+};
+
+#define V2_BUF		(4096 + 64)
+
+/* Per version 2 ioctl: calls, and calls that succeeded (__atomic). */
+static unsigned long v2_calls[6], v2_ok[6];
+/* The group and id of the last attach that succeeded, for well-formed calls (__atomic). */
+static int v2_last_fan = -1;
+static __u64 v2_last_id;
+#define ROOTS_BUF	((FAN_FP_ROOTS_MAX + 1) * 4096)
+
+union v2_arg {
+	struct fanotify_fastpath_attach attach;
+	struct fanotify_fastpath_detach detach;
+	struct fanotify_fastpath_query query;
+	struct fanotify_fastpath_set_tag tag;
+	struct fanotify_fastpath_set_root root;
+	struct fanotify_fastpath_get_roots roots;
+	unsigned char raw[V2_BUF];
+};
+
+/*
+ * A version 2 ioctl with a structure that is valid, then given a size below the first
+ * version's, exact, larger with a zero or a non-zero tail, at and past the page limit, or
+ * any; the attachment by fd or by id; counters and roots arrays with room from none to
+ * far more than there is, entries of every size, pointers that fault half-way. The
+ * output arrays are large enough for whatever the module may write (at most
+ * FAN_FP_CNT_NR counters, FAN_FP_ROOTS_MAX entries of at most a page), so a write past
+ * what the caller asked for shows as a corrupted guard, not as a crash of the fuzzer.
+ */
+static void fuzz_v2(struct rng *r, int d)
+{
+	static __thread unsigned char *roots_buf;
+	static __thread union v2_arg *u;
+	__u64 counters[FAN_FP_CNT_NR + 16];
+	unsigned int k = rnd(r, ARRAY_SIZE(v2_cmds)), size, ver0 = v2_cmds[k].ver0, n, i;
+	bool own = false, good;
+	char args[256];
+	void *ptr;
+	int fd = -1, ret;
+
+	if (!u)
+		u = malloc(sizeof(*u));
+	if (!roots_buf)
+		roots_buf = malloc(ROOTS_BUF + 8);
+	if (!u || !roots_buf)
+		return;
+	memset(u, 0, sizeof(*u));
+	switch (k) {
+	case 0:
+		snprintf(u->attach.name, sizeof(u->attach.name), "%s", names[rnd(r, 12)]);
+		u->attach.flags = chance(r, 80) ? rnd(r, 4) : 1u << rnd(r, 32);
+		u->attach.fanotify_fd = rnd_fd(r);
+		snprintf(args, sizeof(args), "%s", good_args[rnd(r, ARRAY_SIZE(good_args))]);
+		u->attach.init_args = (uintptr_t)args;
+		u->attach.init_args_size = chance(r, 90) ? strlen(args) + 1 : rnd(r, 300);
+		break;
+	case 1:
+		u->detach.fanotify_fd = rnd_fd(r);
+		u->detach.reserved = chance(r, 90) ? 0 : rnd(r, 5);
+		break;
+	case 2:
+		u->query.fanotify_fd = rnd_fd(r);
+		n = rnd(r, 5);
+		u->query.nr_counters = n == 0 ? 0 : n == 1 ? 1 + rnd(r, FAN_FP_CNT_NR) :
+				       n == 2 ? FAN_FP_CNT_NR + rnd(r, 16) : 0xffffffffu;
+		u->query.counters = (uintptr_t)rnd_ptr(r, counters, sizeof(counters));
+		u->query.reserved = chance(r, 90) ? 0 : 1;
+		break;
+	case 3:
+		u->tag.fanotify_fd = rnd_fd(r);
+		fd = rnd_inode_fd(r, &own);
+		u->tag.fd = fd;
+		u->tag.value = chance(r, 10) ? 0 : 1 + rnd(r, 1000);
+		break;
+	case 4:
+		u->root.fanotify_fd = rnd_fd(r);
+		fd = rnd_inode_fd(r, &own);
+		u->root.fd = fd;
+		u->root.flags = chance(r, 80) ? rnd(r, 4) : 1u << rnd(r, 32);
+		break;
+	default: {
+		static const unsigned int rsizes[] = {
+			0, FAN_FP_ROOT_INFO_SIZE_VER0 - 1, FAN_FP_ROOT_INFO_SIZE_VER0,
+			FAN_FP_ROOT_INFO_SIZE_VER0 + 8, 4096, 4097, 0xffffffffu,
+		};
+
+		u->roots.fanotify_fd = rnd_fd(r);
+		u->roots.nr_roots = chance(r, 20) ? 0xffffffffu : rnd(r, FAN_FP_ROOTS_MAX + 2);
+		u->roots.root_size = rsizes[rnd(r, ARRAY_SIZE(rsizes))];
+		switch (rnd(r, 20)) {
+		case 0:
+			u->roots.roots = 0;
+			break;
+		case 1:
+			u->roots.roots = (uintptr_t)badpage;
+			break;
+		case 2:
+			/* Room for one small entry before the unmapped page. */
+			u->roots.roots = (uintptr_t)(edgepage + 4096 - FAN_FP_ROOT_INFO_SIZE_VER0);
+			break;
+		default:
+			u->roots.roots = (uintptr_t)roots_buf;
+			break;
+		}
+		u->roots.reserved = chance(r, 90) ? 0 : 1;
+		break;
+	}
+	}
+	/*
+	 * A third of the calls are well formed and aimed at the last attachment made, so
+	 * that every ioctl also gets through its checks to its work.
+	 */
+	good = chance(r, 33);
+	if (good && k) {
+		/* fanotify_fd is the third word of each, id at byte 16 of each */
+		u->detach.fanotify_fd = __atomic_load_n(&v2_last_fan, __ATOMIC_RELAXED);
+		if (k == 1) {
+			u->detach.reserved = 0;
+		} else if (k == 2) {
+			u->query.nr_counters = FAN_FP_CNT_NR;
+			u->query.counters = (uintptr_t)counters;
+			u->query.reserved = 0;
+		} else if (k == 3) {
+			u->tag.value = 1;
+		} else if (k == 4) {
+			u->root.flags &= FAN_FP_ROOT_ALL;
+		} else if (k == 5) {
+			u->roots.nr_roots = FAN_FP_ROOTS_MAX;
+			u->roots.root_size = FAN_FP_ROOT_INFO_SIZE_VER0;
+			u->roots.roots = (uintptr_t)roots_buf;
+			u->roots.reserved = 0;
+		}
+	}
+	/* By id instead of by descriptor (attach has no id: FAN_FP_BY_ID is a bad flag). */
+	if (good && k && chance(r, 50)) {
+		u->detach.flags |= FAN_FP_BY_ID;
+		u->detach.id = __atomic_load_n(&v2_last_id, __ATOMIC_RELAXED);
+	} else if (!good && chance(r, 30)) {
+		u->detach.flags |= FAN_FP_BY_ID;	/* flags: the second word of each */
+		u->detach.id = rnd_id(r);		/* id: at byte 16 of each but attach */
+	}
+	switch (good ? 99 : rnd(r, 9)) {
+	case 0:
+		size = rnd(r, ver0);				/* too small */
+		break;
+	case 1:
+		size = ver0 + 8 * (1 + rnd(r, 8));		/* a zero tail */
+		break;
+	case 2:
+		size = ver0 + 1 + rnd(r, 64);			/* a non-zero tail */
+		u->raw[ver0 + rnd(r, size - ver0)] = 1 + rnd(r, 255);
+		break;
+	case 3:
+		size = 4096;
+		break;
+	case 4:
+		size = 4097 + rnd(r, 60);
+		break;
+	case 5:
+		size = rnd(r, 0xffffffff);
+		break;
+	default:
+		size = ver0;
+		break;
+	}
+	u->detach.size = size;		/* size: the first word of each */
+	ptr = u;
+	if (good) {
+		/* as it is */
+	} else if (chance(r, 5)) {
+		/* The structure ends where the unmapped page begins: a larger size faults. */
+		i = ver0 < 4096 ? ver0 : 4096;
+		memcpy(edgepage + 4096 - i, u, i);
+		ptr = edgepage + 4096 - i;
+	} else if (chance(r, 3)) {
+		ptr = chance(r, 50) ? NULL : badpage;
+	}
+	memset(roots_buf + ROOTS_BUF, 0x5a, 8);
+	set_op(r, v2_cmds[k].name);
+	ret = ioctl(d, v2_cmds[k].cmd, ptr) ? -errno : 0;
+	check(v2_cmds[k].name, ret);
+	__atomic_add_fetch(&v2_calls[k], 1, __ATOMIC_RELAXED);
+	if (!ret)
+		__atomic_add_fetch(&v2_ok[k], 1, __ATOMIC_RELAXED);
+	if (!ret && !k && ptr == u) {
+		__atomic_store_n(&v2_last_fan, u->attach.fanotify_fd, __ATOMIC_RELAXED);
+		__atomic_store_n(&v2_last_id, u->attach.id, __ATOMIC_RELAXED);
+	}
+	for (i = 0; i < 8; i++)
+		if (roots_buf[ROOTS_BUF + i] != 0x5a)
+			fail("GET_ROOTS wrote past %d entries of a page", FAN_FP_ROOTS_MAX + 1);
+	if (own && fd >= 0)
+		close(fd);
+}
+
 static void fuzz_other_ioctl(struct rng *r, int d)
 {
 	static const unsigned long cmds[] = {
@@ -693,7 +918,7 @@ static void fuzz_other_ioctl(struct rng *r, int d)
 
 static void ioctl_one(struct rng *r, int d)
 {
-	switch (rnd(r, 10)) {
+	switch (rnd(r, 14)) {
 	case 0:
 	case 1:
 	case 2:
@@ -715,9 +940,12 @@ static void ioctl_one(struct rng *r, int d)
 	case 8:
 		fuzz_other_ioctl(r, d);
 		break;
-	default:
+	case 9:
 		/* The ioctls on something that is not the device. */
 		fuzz_query(r, rnd_fd(r));
+		break;
+	default:
+		fuzz_v2(r, d);
 		break;
 	}
 }
@@ -1452,7 +1680,7 @@ int main(int argc, char **argv)
 		print_usage(argv[0]);
 
 	ksft_print_header();
-	ksft_set_plan(9);
+	ksft_set_plan(10);
 	ksft_print_msg("seed %llu, %d s (reproduce: FP_SEED=%llu FP_FUZZ_SECS=%d)\n",
 		       seed, fuzz_secs, seed, fuzz_secs);
 	if (getuid())
@@ -1536,6 +1764,14 @@ int main(int argc, char **argv)
 
 	ret = __atomic_load_n(&nfails, __ATOMIC_RELAXED);
 	ksft_test_result(!ret, "fuzz: operations fail only with documented errnos (%d did not)\n",
+			 ret);
+	/* Past the checks too: every version 2 ioctl got through to do its work. */
+	for (i = 0, ret = 0; i < (int)ARRAY_SIZE(v2_cmds); i++) {
+		ksft_print_msg("%s: %lu calls, %lu succeeded\n", v2_cmds[i].name + 6, v2_calls[i],
+			       v2_ok[i]);
+		ret += !v2_ok[i];
+	}
+	ksft_test_result(!ret, "fuzz: every version 2 ioctl succeeded at least once (%d did not)\n",
 			 ret);
 	ksft_test_result(unpriv > 0 && status != -1 && WIFEXITED(status) && !WEXITSTATUS(status),
 			 "fuzz: unprivileged process ran until stopped, documented errnos (0x%x)\n",

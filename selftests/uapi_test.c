@@ -346,6 +346,43 @@ TEST_F(uapi, by_id)
 	ASSERT_EQ(0, fp_detach(self->dev, self->fan));
 }
 
+/*
+ * An id outlives nothing: when its group is closed the attachment ends and the id is
+ * ENOENT; a thread asking by id while the group goes away gets 0 or ENOENT, nothing else.
+ */
+TEST_F(uapi, by_id_group_closed)
+{
+	struct fanotify_fastpath_query q;
+	int fan, i, ret, bad = 0;
+	__u64 id = 0;
+	pid_t pid;
+	int status;
+
+	for (i = 0; i < 50; i++) {
+		fan = fp_fid_group("/tmp", EVMASK);
+		ASSERT_LE(0, fan);
+		ASSERT_EQ(0, fp_attach_id(self->dev, fan, "fptest", NULL, 0, &id));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			close(fan);	/* only the parent's keeps the group */
+			for (;;) {
+				ret = fp_query_sel(self->dev, -1, FAN_FP_BY_ID, id, &q, NULL, 0);
+				if (ret == -ENOENT)
+					_exit(0);
+				if (ret || q.id != id)
+					_exit(1);
+			}
+		}
+		usleep(i * 100);
+		close(fan);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		bad += !WIFEXITED(status) || WEXITSTATUS(status);
+		EXPECT_EQ(-ENOENT, fp_detach_sel(self->dev, -1, FAN_FP_BY_ID, id));
+	}
+	EXPECT_EQ(0, bad);
+}
+
 /* Open the directory of a listed root, by its handle. */
 static int open_root(int mount_fd, const struct fanotify_fastpath_root_info *ri)
 {

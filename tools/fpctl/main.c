@@ -265,8 +265,14 @@ int main(int argc, char **argv)
 		print_usage(stdout);
 		return EX_OK;
 	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version"))
-		return cmd_version(1, argv + 1);
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		if (json_out)
+			return cmd_version(1, argv + 1);
+		/* One line, as every --version; "fpctl version" also names the module's. */
+		printf("fpctl %s (fanotify fastpath interface version %d, JSON schema %d)\n",
+		       FPCTL_VERSION, FAN_FP_API_VERSION, FPCTL_JSON_SCHEMA);
+		return EX_OK;
+	}
 	ret = dispatch(argc - 1, argv + 1);
 out:
 	if (ret && json_out)
