@@ -82,7 +82,7 @@ int BPF_PROG(name_filter_init, struct fanotify_fastpath_hook *hook, const char *
 {
 	char c = 0;
 
-	/* Configured through .rodata: refuse an argument string. */
+	/* Configured through the nf_config map: refuse an argument string. */
 	if (bpf_probe_read_kernel(&c, 1, args) || c)
 		return -EINVAL;
 	return 0;
