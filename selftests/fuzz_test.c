@@ -818,7 +818,14 @@ static void fuzz_v2(struct rng *r, int d)
 	 * that every ioctl also gets through its checks to its work.
 	 */
 	good = chance(r, 33);
-	if (good && k) {
+	if (good && !k) {
+		/* The test handler, replacing whatever a group of the slots has. */
+		snprintf(u->attach.name, sizeof(u->attach.name), "fptest");
+		u->attach.flags = FAN_FP_ATTACH_REPLACE;
+		u->attach.fanotify_fd = __atomic_load_n(&slots[rnd(r, NSLOTS)], __ATOMIC_RELAXED);
+		u->attach.init_args = 0;
+		u->attach.init_args_size = 0;
+	} else if (good) {
 		/* fanotify_fd is the third word of each, id at byte 16 of each */
 		u->detach.fanotify_fd = __atomic_load_n(&v2_last_fan, __ATOMIC_RELAXED);
 		if (k == 1) {
